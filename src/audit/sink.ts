@@ -1,0 +1,191 @@
+// The disk side of the writer: batches lines per file and writes them with one write + fdatasync per batch.
+// All I/O is async (libuv thread pool), so the event loop only pays for Buffer.from on each batch.
+import { open, type FileHandle } from 'node:fs/promises';
+import { SluiceError } from '../errors.js';
+import { auditPath } from './files.js';
+import type { AuditLogger } from './config.js';
+
+export interface SinkOptions {
+  dir: string;
+  /** Delay before a batch is written; 0 writes as soon as the current tick ends. */
+  batchMs: number;
+  retryMs: number;
+  logger: AuditLogger;
+}
+
+export interface Sink {
+  enqueue(file: string, line: string, bytes: number): void;
+  /** Resolves once every line enqueued before the call is written and fdatasync'ed. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  readonly pendingBytes: number;
+  readonly durableLines: number;
+  readonly writeErrors: number;
+}
+
+interface Segment {
+  file: string;
+  chunks: string[];
+  bytes: number;
+  lines: number;
+}
+
+interface Waiter {
+  target: number;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+export function createSink(opts: SinkOptions): Sink {
+  const segments: Segment[] = [];
+  const waiters: Waiter[] = [];
+  let inflight: { file: string; buf: Buffer; off: number; lines: number } | undefined;
+  let handle: FileHandle | undefined;
+  let handleFile: string | undefined;
+  let enqueued = 0;
+  let written = 0;
+  let durable = 0;
+  let pendingBytes = 0;
+  let writeErrors = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  function enqueue(file: string, line: string, bytes: number): void {
+    let seg = segments[segments.length - 1];
+    if (!seg || seg.file !== file) {
+      seg = { file, chunks: [], bytes: 0, lines: 0 };
+      segments.push(seg);
+    }
+    seg.chunks.push(line);
+    seg.bytes += bytes;
+    seg.lines++;
+    enqueued++;
+    pendingBytes += bytes;
+    schedule(opts.batchMs);
+  }
+
+  function schedule(delay: number): void {
+    if (running || timer) return;
+    timer = setTimeout(startRun, delay);
+  }
+
+  function startRun(): void {
+    timer = undefined;
+    running = run().finally(function runDone() {
+      running = undefined;
+      if (waiters.length > 0) schedule(0);
+      else if (inflight || segments.length > 0) schedule(opts.batchMs);
+    });
+  }
+
+  async function run(): Promise<void> {
+    try {
+      while (inflight || segments.length > 0) {
+        if (!inflight) {
+          const seg = segments.shift() as Segment;
+          inflight = { file: seg.file, buf: Buffer.from(seg.chunks.join(''), 'utf8'), off: 0, lines: seg.lines };
+        }
+        const fh = await handleFor(inflight.file);
+        // A short write is legal (e.g. a full disk freeing up); continue from where it stopped.
+        while (inflight.off < inflight.buf.length) {
+          const { bytesWritten } = await fh.write(inflight.buf, inflight.off, inflight.buf.length - inflight.off);
+          inflight.off += bytesWritten;
+        }
+        written += inflight.lines;
+        pendingBytes -= inflight.buf.length;
+        inflight = undefined;
+      }
+      const target = written;
+      if (handle && durable < target) await handle.datasync();
+      durable = target;
+      settle();
+    } catch (err) {
+      writeErrors++;
+      opts.logger.error({ err: errInfo(err), pendingBytes }, 'audit: write failed; will retry');
+      failWaiters(new SluiceError('SLUICE_INTERNAL', 'Audit write failed', { cause: err }));
+      await delay(opts.retryMs);
+    }
+  }
+
+  async function handleFor(file: string): Promise<FileHandle> {
+    if (handle && handleFile === file) return handle;
+    if (handle) {
+      // The old file must be complete on disk before the chain continues in the next one.
+      await handle.datasync();
+      await handle.close();
+      handle = undefined;
+    }
+    handle = await open(auditPath(opts.dir, file), 'a', 0o640);
+    handleFile = file;
+    await syncDir(opts.dir);
+    return handle;
+  }
+
+  function settle(): void {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (waiters[i].target <= durable) waiters.splice(i, 1)[0].resolve();
+    }
+  }
+
+  function failWaiters(err: Error): void {
+    for (const w of waiters.splice(0)) w.reject(err);
+  }
+
+  function flush(): Promise<void> {
+    if (durable >= enqueued && !running) return Promise.resolve();
+    return new Promise<void>(function waitDurable(resolve, reject) {
+      waiters.push({ target: enqueued, resolve, reject });
+      // An explicit flush skips the rest of the group-commit delay.
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      schedule(0);
+    });
+  }
+
+  async function close(): Promise<void> {
+    await flush();
+    if (handle) {
+      await handle.close();
+      handle = undefined;
+    }
+  }
+
+  return {
+    enqueue,
+    flush,
+    close,
+    get pendingBytes() {
+      return pendingBytes;
+    },
+    get durableLines() {
+      return durable;
+    },
+    get writeErrors() {
+      return writeErrors;
+    },
+  };
+}
+
+/** Makes a newly created file's directory entry durable (Linux needs an fsync on the directory). */
+async function syncDir(dir: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // Not supported on every platform (e.g. Windows); the file data itself is still synced.
+  } finally {
+    await fh?.close();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function errInfo(err: unknown): { code?: string; message: string } {
+  const e = err as { code?: unknown; message?: unknown };
+  return { code: typeof e?.code === 'string' ? e.code : undefined, message: String(e?.message ?? err) };
+}

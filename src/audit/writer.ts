@@ -1,0 +1,156 @@
+// The audit writer: sync append on the main thread, hash chain, rotation, signed checkpoints.
+// Disk I/O happens in the sink (async, batched); append itself only canonicalizes and hashes one record.
+import { mkdirSync } from 'node:fs';
+import { pino } from 'pino';
+import { resolveAuditOptions, type AuditLogger, type AuditWriterConfig } from './config.js';
+import { nextFileName, timeOfName } from './files.js';
+import { loadSigner, type CheckpointSigner } from './keys.js';
+import type { AuditRecordInput } from './record.js';
+import { recoverTail } from './recover.js';
+import { normalize, seal, type CheckpointDraft } from './seal.js';
+import { createSink, errInfo } from './sink.js';
+
+export interface AuditWriterStats {
+  /** Records accepted by append (checkpoints included). */
+  appended: number;
+  /** Records written and fdatasync'ed. */
+  durable: number;
+  /** Records refused: backlog over maxPendingBytes, writer closed, or an unserializable draft. */
+  dropped: number;
+  writeErrors: number;
+  checkpoints: number;
+  rotations: number;
+  /** Bytes of torn tail cut off during start-up recovery. */
+  recoveredBytes: number;
+  pendingBytes: number;
+  seq: number;
+  file: string;
+}
+
+export interface AuditWriter {
+  /** Never throws and never waits: returns the record's seq, or -1 when it was dropped (see stats). */
+  append(record: AuditRecordInput): number;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  readonly stats: Readonly<AuditWriterStats>;
+}
+
+export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
+  const o = resolveAuditOptions(cfg);
+  const log = o.logger ?? defaultLogger();
+  mkdirSync(o.dir, { recursive: true, mode: 0o750 });
+  const tail = recoverTail(o.dir, log);
+  const signer: CheckpointSigner | undefined = o.signingKeyFile ? loadSigner(o.signingKeyFile) : undefined;
+  const sink = createSink({ dir: o.dir, batchMs: o.fsync === 'always' ? 0 : o.groupCommitMs, retryMs: o.retryMs, logger: log });
+  let seq = tail.seq;
+  let prev = tail.hash;
+  let file = reuseOrNew(tail.newest, Date.now());
+  let unsigned = 0;
+  let signing: Promise<void> | undefined;
+  let closed = false;
+  const counters = { appended: 0, dropped: 0, checkpoints: 0, rotations: 0 };
+  const timer = signer ? setInterval(checkpointIfDue, o.checkpointIntervalMs) : undefined;
+  timer?.unref();
+  if (tail.truncatedBytes > 0) log.warn({ bytes: tail.truncatedBytes, seq }, 'audit: recovered from a torn write');
+
+  function reuseOrNew(newest: { name: string; size: number } | undefined, now: number) {
+    if (newest && newest.size < o.maxBytes && now - timeOfName(newest.name) < o.maxAgeMs) {
+      return { name: newest.name, bytes: newest.size, opened: timeOfName(newest.name) };
+    }
+    return { name: nextFileName(new Date(now), newest?.name), bytes: 0, opened: now };
+  }
+
+  function append(record: AuditRecordInput): number {
+    try {
+      if (closed) return drop('writer closed');
+      if ((record.kind as string) === 'checkpoint') return drop('checkpoints are written by the writer only');
+      const n = write(normalize(record, new Date()));
+      if (n > 0 && ++unsigned >= o.checkpointEvery) checkpointIfDue();
+      return n;
+    } catch (err) {
+      return drop('record could not be serialized', err);
+    }
+  }
+
+  function write(body: ReturnType<typeof normalize>): number {
+    const sealed = seal(body, seq + 1, prev);
+    const bytes = Buffer.byteLength(sealed.line);
+    if (sink.pendingBytes + bytes > o.maxPendingBytes) return drop('backlog over maxPendingBytes');
+    rotateIfNeeded(bytes, Date.now());
+    seq = sealed.seq;
+    prev = sealed.hash;
+    file.bytes += bytes;
+    counters.appended++;
+    sink.enqueue(file.name, sealed.line, bytes);
+    return seq;
+  }
+
+  // Rotation is decided at append time, so every line's file is known before it is written and the
+  // first record of a new file simply carries the previous file's last hash as `prev`.
+  function rotateIfNeeded(bytes: number, now: number): void {
+    if (file.bytes === 0) return;
+    if (file.bytes + bytes <= o.maxBytes && now - file.opened < o.maxAgeMs) return;
+    file = { name: nextFileName(new Date(now), file.name), bytes: 0, opened: now };
+    counters.rotations++;
+  }
+
+  function drop(reason: string, err?: unknown): number {
+    counters.dropped++;
+    log.error({ reason, err: err === undefined ? undefined : errInfo(err) }, 'audit: record dropped');
+    return -1;
+  }
+
+  function checkpointIfDue(): void {
+    if (!signer || signing || unsigned === 0) return;
+    signing = checkpoint(signer).finally(function signed() {
+      signing = undefined;
+    });
+  }
+
+  async function checkpoint(s: CheckpointSigner): Promise<void> {
+    // Signing is async; records appended meanwhile land before the checkpoint and stay unsigned until the next.
+    const target = { seq, hash: prev };
+    const covered = unsigned;
+    try {
+      const jws = await s.sign(target);
+      const draft: CheckpointDraft = { kind: 'checkpoint', checkpoint: { ...target, kid: s.kid, jws } };
+      if (write(normalize(draft, new Date())) > 0) {
+        unsigned -= covered;
+        counters.checkpoints++;
+      }
+    } catch (err) {
+      log.error({ err: errInfo(err) }, 'audit: checkpoint signing failed');
+    }
+  }
+
+  async function close(): Promise<void> {
+    if (closed) return sink.flush();
+    closed = true;
+    if (timer) clearInterval(timer);
+    await signing;
+    // A final checkpoint, so a cleanly stopped log has no unsigned tail.
+    if (signer && unsigned > 0) await checkpoint(signer);
+    await sink.close();
+  }
+
+  return {
+    append,
+    flush: () => sink.flush(),
+    close,
+    get stats(): AuditWriterStats {
+      return {
+        ...counters,
+        durable: sink.durableLines,
+        writeErrors: sink.writeErrors,
+        recoveredBytes: tail.truncatedBytes,
+        pendingBytes: sink.pendingBytes,
+        seq,
+        file: file.name,
+      };
+    },
+  };
+}
+
+function defaultLogger(): AuditLogger {
+  return pino({ name: 'sluice-audit' }, pino.destination(2));
+}

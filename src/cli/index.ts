@@ -1,0 +1,81 @@
+// The `sluice` command's subcommands.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadConfigFile, ConfigError } from '../config/load.js';
+import { packageRoot } from '../paths.js';
+
+const USAGE = `usage: sluice <command> [options]
+
+commands:
+  start [--config FILE]          run the gateway (default config: $SLUICE_CONFIG, ./sluice.yaml, or the bundled demo)
+  check-config [--config FILE]   validate the configuration and exit
+  token --group G [--sub S] [--job J] [--ttl SECONDS] [--dir DIR]
+                                 mint a demo token (demo mode)
+  policy check|explain ...       validate policies / explain a decision
+  audit verify|search|replay|tail ...
+                                 verify and read the audit trail
+  keys generate --out DIR        create an Ed25519 key pair for audit checkpoints
+`;
+
+export function configPath(argv: string[]): string {
+  const i = argv.indexOf('--config');
+  if (i >= 0 && argv[i + 1]) return resolve(argv[i + 1]);
+  if (process.env.SLUICE_CONFIG) return resolve(process.env.SLUICE_CONFIG);
+  if (existsSync('sluice.yaml')) return resolve('sluice.yaml');
+  return join(packageRoot(), 'sluice.yaml');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'start':
+      return (await import('./start.js')).startCommand(configPath(rest));
+    case 'check-config':
+      return checkConfig(configPath(rest));
+    case 'token':
+      return (await import('../auth/token-cli.js')).tokenCommand(withoutConfig(rest), { dir: demoDir(rest) });
+    case 'policy':
+      return (await import('../policy/cli.js')).policyCommand(rest);
+    case 'audit':
+      return (await import('../audit/cli.js')).auditCommand(rest);
+    case 'keys':
+      return (await import('../audit/keys.js')).keysCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`sluice: unknown command "${cmd}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+/** The demo issuer lives in the configured demo.dir (relative to the config file). */
+function demoDir(argv: string[]): string | undefined {
+  try {
+    return loadConfigFile(configPath(argv)).config.demo.dir;
+  } catch {
+    return undefined;
+  }
+}
+
+function withoutConfig(argv: string[]): string[] {
+  const i = argv.indexOf('--config');
+  return i < 0 ? argv : [...argv.slice(0, i), ...argv.slice(i + 2)];
+}
+
+function checkConfig(file: string): number {
+  try {
+    const { config } = loadConfigFile(file);
+    process.stdout.write(`${file}: ok (${config.connections.length} connection(s), policies in ${config.policies.dir})\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

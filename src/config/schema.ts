@@ -1,0 +1,240 @@
+// The shape of sluice.yaml: typed, frozen defaults, validated with messages naming the key.
+import type { ProviderKind } from '../types.js';
+import { Reader } from './check.js';
+
+export interface TlsConfig {
+  certFile: string;
+  keyFile: string;
+  passphrase?: string;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Run even when uWS fell back to its slow JS implementation. */
+  allowSlowFallback: boolean;
+  maxHeaderBytes: number;
+  maxBodyBytes: number;
+  shutdownGraceMs: number;
+  tls?: TlsConfig;
+}
+
+export interface ConnectionConfig {
+  name: string;
+  provider: ProviderKind;
+  baseUrl: string;
+  /** The provider secret Sluice injects; callers never see it. */
+  credential: string;
+  default: boolean;
+  anthropicVersion: string;
+  /** Extra headers sent upstream (e.g. OpenAI-Organization). */
+  headers: Record<string, string>;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  connections: number;
+  keepAliveTimeoutMs: number;
+  rejectUnauthorized: boolean;
+  caFile?: string;
+}
+
+export interface InspectionConfig {
+  /** Bodies smaller than this are scanned inline on the main thread; larger ones in the pool. */
+  inlineBelowBytes: number;
+  /** Characters per response stream held back while they could still start a match (0 = engine default). */
+  responseHoldBack: number;
+  maskResponses: boolean;
+  pool: {
+    minThreads: number;
+    maxThreads: number;
+    idleTimeoutMs: number;
+    maxQueue: number;
+    concurrentTasksPerWorker: number;
+    taskTimeoutMs: number;
+  };
+}
+
+export interface AuditConfig {
+  enabled: boolean;
+  dir: string;
+  fsync: 'always' | 'group';
+  groupCommitMs: number;
+  payloads: 'full' | 'truncated' | 'none';
+  truncateBytes: number;
+  rotateBytes: number;
+  checkpointEvery: number;
+  checkpointSeconds: number;
+  signingKeyFile?: string;
+}
+
+export interface DemoConfig {
+  enabled: boolean;
+  dir: string;
+  mockProviderPort: number;
+}
+
+export interface SluiceConfig {
+  server: ServerConfig;
+  demo: DemoConfig;
+  /** Validated by auth/ (kept opaque here so the sections stay independent). */
+  identity: unknown;
+  connections: ConnectionConfig[];
+  inspection: InspectionConfig;
+  policies: { dir: string; watch: boolean; secret: string };
+  audit: AuditConfig;
+  approvals: unknown;
+  egress: unknown;
+  logging: { level: string };
+}
+
+const SECTIONS = ['server', 'demo', 'identity', 'connections', 'inspection', 'policies', 'audit', 'approvals', 'egress', 'logging'] as const;
+const NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
+// Paths the gateway owns; a connection may not shadow them.
+const RESERVED_NAMES = new Set(['v1', 'sluice', 'healthz', 'readyz', 'metrics']);
+
+export function readConfig(raw: unknown, r: Reader): SluiceConfig {
+  const top = r.obj(raw, [], SECTIONS);
+  const cfg: SluiceConfig = {
+    server: readServer(r, top.server),
+    demo: readDemo(r, top.demo),
+    identity: top.identity ?? {},
+    connections: readConnections(r, top.connections),
+    inspection: readInspection(r, top.inspection),
+    policies: readPolicies(r, top.policies),
+    audit: readAudit(r, top.audit),
+    approvals: top.approvals ?? {},
+    egress: top.egress ?? {},
+    logging: readLogging(r, top.logging),
+  };
+  return cfg;
+}
+
+function readServer(r: Reader, v: unknown): ServerConfig {
+  const p = ['server'];
+  const o = r.obj(v, p, ['host', 'port', 'allowSlowFallback', 'maxHeaderBytes', 'maxBodyBytes', 'shutdownGraceMs', 'tls']);
+  let tls: TlsConfig | undefined;
+  if (o.tls !== undefined && o.tls !== null) {
+    const t = r.obj(o.tls, [...p, 'tls'], ['certFile', 'keyFile', 'passphrase']);
+    tls = { certFile: r.str(t.certFile, [...p, 'tls', 'certFile']), keyFile: r.str(t.keyFile, [...p, 'tls', 'keyFile']), passphrase: r.optStr(t.passphrase, [...p, 'tls', 'passphrase']) };
+  }
+  return {
+    host: r.str(o.host, [...p, 'host'], '127.0.0.1'),
+    port: r.int(o.port, [...p, 'port'], 8080, 0, 65535),
+    allowSlowFallback: r.bool(o.allowSlowFallback, [...p, 'allowSlowFallback'], false),
+    maxHeaderBytes: r.int(o.maxHeaderBytes, [...p, 'maxHeaderBytes'], 16 * 1024, 1024, 1024 * 1024),
+    maxBodyBytes: r.int(o.maxBodyBytes, [...p, 'maxBodyBytes'], 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    shutdownGraceMs: r.int(o.shutdownGraceMs, [...p, 'shutdownGraceMs'], 10_000, 0, 600_000),
+    tls,
+  };
+}
+
+function readDemo(r: Reader, v: unknown): DemoConfig {
+  const o = r.obj(v, ['demo'], ['enabled', 'dir', 'mockProviderPort']);
+  return {
+    enabled: r.bool(o.enabled, ['demo', 'enabled'], false),
+    dir: r.str(o.dir, ['demo', 'dir'], '.sluice/demo'),
+    mockProviderPort: r.int(o.mockProviderPort, ['demo', 'mockProviderPort'], 9901, 0, 65535),
+  };
+}
+
+function readConnections(r: Reader, v: unknown): ConnectionConfig[] {
+  const list = r.arr(v, ['connections']);
+  if (list.length === 0) r.fail(['connections'], 'at least one connection is required');
+  const out = list.map((item, i) => readConnection(r, item, ['connections', String(i)]));
+  const names = new Set<string>();
+  out.forEach((c, i) => {
+    if (names.has(c.name)) r.fail(['connections', String(i), 'name'], `duplicate connection name "${c.name}"`);
+    names.add(c.name);
+  });
+  const defaults = out.filter((c) => c.default);
+  if (defaults.length > 1) r.fail(['connections'], 'only one connection may be marked default');
+  if (defaults.length === 0 && out.length > 0) out[0].default = true;
+  return out;
+}
+
+function readConnection(r: Reader, v: unknown, p: string[]): ConnectionConfig {
+  const o = r.obj(v, p, ['name', 'provider', 'baseUrl', 'credential', 'default', 'anthropicVersion', 'headers', 'timeouts', 'pool', 'tls']);
+  const name = r.str(o.name, [...p, 'name']);
+  if (name && (!NAME_RE.test(name) || RESERVED_NAMES.has(name))) r.fail([...p, 'name'], 'must match [a-z][a-z0-9-]* and not be a reserved path (v1, sluice, healthz, readyz, metrics)');
+  const baseUrl = r.str(o.baseUrl, [...p, 'baseUrl']);
+  try {
+    const u = new URL(baseUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') r.fail([...p, 'baseUrl'], 'must be an http(s) URL');
+  } catch {
+    if (baseUrl) r.fail([...p, 'baseUrl'], 'is not a valid URL');
+  }
+  const t = r.obj(o.timeouts, [...p, 'timeouts'], ['connectMs', 'headersMs', 'bodyMs']);
+  const pool = r.obj(o.pool, [...p, 'pool'], ['connections', 'keepAliveTimeoutMs']);
+  const tls = r.obj(o.tls, [...p, 'tls'], ['rejectUnauthorized', 'caFile']);
+  return {
+    name,
+    provider: r.oneOf(o.provider, [...p, 'provider'], ['openai', 'anthropic'] as const),
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    credential: r.str(o.credential, [...p, 'credential'], ''),
+    default: r.bool(o.default, [...p, 'default'], false),
+    anthropicVersion: r.str(o.anthropicVersion, [...p, 'anthropicVersion'], '2023-06-01'),
+    headers: r.strMap(o.headers, [...p, 'headers']),
+    connectTimeoutMs: r.int(t.connectMs, [...p, 'timeouts', 'connectMs'], 10_000, 1),
+    headersTimeoutMs: r.int(t.headersMs, [...p, 'timeouts', 'headersMs'], 120_000, 1),
+    bodyTimeoutMs: r.int(t.bodyMs, [...p, 'timeouts', 'bodyMs'], 300_000, 1),
+    connections: r.int(pool.connections, [...p, 'pool', 'connections'], 128, 1, 65_536),
+    keepAliveTimeoutMs: r.int(pool.keepAliveTimeoutMs, [...p, 'pool', 'keepAliveTimeoutMs'], 30_000, 1),
+    rejectUnauthorized: r.bool(tls.rejectUnauthorized, [...p, 'tls', 'rejectUnauthorized'], true),
+    caFile: r.optStr(tls.caFile, [...p, 'tls', 'caFile']),
+  };
+}
+
+function readInspection(r: Reader, v: unknown): InspectionConfig {
+  const p = ['inspection'];
+  const o = r.obj(v, p, ['inlineBelowBytes', 'responseHoldBack', 'maskResponses', 'pool']);
+  const q = r.obj(o.pool, [...p, 'pool'], ['minThreads', 'maxThreads', 'idleTimeoutMs', 'maxQueue', 'concurrentTasksPerWorker', 'taskTimeoutMs']);
+  const pp = [...p, 'pool'];
+  const minThreads = r.int(q.minThreads, [...pp, 'minThreads'], 1, 0, 256);
+  const maxThreads = r.int(q.maxThreads, [...pp, 'maxThreads'], 2, 1, 256);
+  if (minThreads > maxThreads) r.fail([...pp, 'minThreads'], 'must not exceed maxThreads');
+  return {
+    inlineBelowBytes: r.int(o.inlineBelowBytes, [...p, 'inlineBelowBytes'], 64 * 1024, 0),
+    responseHoldBack: r.int(o.responseHoldBack, [...p, 'responseHoldBack'], 0, 0, 65_536),
+    maskResponses: r.bool(o.maskResponses, [...p, 'maskResponses'], true),
+    pool: {
+      minThreads,
+      maxThreads,
+      idleTimeoutMs: r.int(q.idleTimeoutMs, [...pp, 'idleTimeoutMs'], 30_000, 0),
+      maxQueue: r.int(q.maxQueue, [...pp, 'maxQueue'], 256, 1),
+      concurrentTasksPerWorker: r.int(q.concurrentTasksPerWorker, [...pp, 'concurrentTasksPerWorker'], 1, 1, 64),
+      taskTimeoutMs: r.int(q.taskTimeoutMs, [...pp, 'taskTimeoutMs'], 5_000, 1),
+    },
+  };
+}
+
+function readPolicies(r: Reader, v: unknown): SluiceConfig['policies'] {
+  const o = r.obj(v, ['policies'], ['dir', 'watch', 'secret']);
+  return {
+    dir: r.str(o.dir, ['policies', 'dir'], 'policies'),
+    watch: r.bool(o.watch, ['policies', 'watch'], true),
+    // HMAC key for `hash`/`tokenize`; a random one per start is safe but makes tokens unstable across restarts.
+    secret: r.str(o.secret, ['policies', 'secret'], ''),
+  };
+}
+
+function readAudit(r: Reader, v: unknown): AuditConfig {
+  const p = ['audit'];
+  const o = r.obj(v, p, ['enabled', 'dir', 'fsync', 'groupCommitMs', 'payloads', 'truncateBytes', 'rotateBytes', 'checkpointEvery', 'checkpointSeconds', 'signingKeyFile']);
+  return {
+    enabled: r.bool(o.enabled, [...p, 'enabled'], true),
+    dir: r.str(o.dir, [...p, 'dir'], '.sluice/audit'),
+    fsync: r.oneOf(o.fsync, [...p, 'fsync'], ['always', 'group'] as const, 'group'),
+    groupCommitMs: r.int(o.groupCommitMs, [...p, 'groupCommitMs'], 5, 1, 10_000),
+    payloads: r.oneOf(o.payloads, [...p, 'payloads'], ['full', 'truncated', 'none'] as const, 'truncated'),
+    truncateBytes: r.int(o.truncateBytes, [...p, 'truncateBytes'], 4096, 0),
+    rotateBytes: r.int(o.rotateBytes, [...p, 'rotateBytes'], 64 * 1024 * 1024, 4096),
+    checkpointEvery: r.int(o.checkpointEvery, [...p, 'checkpointEvery'], 1000, 1),
+    checkpointSeconds: r.int(o.checkpointSeconds, [...p, 'checkpointSeconds'], 60, 1),
+    signingKeyFile: r.optStr(o.signingKeyFile, [...p, 'signingKeyFile']),
+  };
+}
+
+function readLogging(r: Reader, v: unknown): SluiceConfig['logging'] {
+  const o = r.obj(v, ['logging'], ['level']);
+  return { level: r.oneOf(o.level, ['logging', 'level'], ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info') };
+}

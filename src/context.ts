@@ -1,0 +1,85 @@
+// The per-request context every step shares (pingora's CTX): created once in gateway.ts.
+import type { Decision, Finding, FindingSummary, Identity, ProviderKind, TokenUsage, AuditDecision } from './types.js';
+import type { SluiceError } from './errors.js';
+
+export interface RouteMatch {
+  /** Connection name from config. */
+  connection: string;
+  provider: ProviderKind;
+  /** Canonical route, e.g. `chat.completions`, `messages`. */
+  route: string;
+  /** Path to request upstream, relative to the connection's base URL (e.g. `/chat/completions`). */
+  upstreamPath: string;
+  /** Query string without `?`, forwarded as is. */
+  query: string;
+  method: string;
+  /** Whether the route carries a JSON body worth inspecting. */
+  inspect: boolean;
+}
+
+export interface Timings {
+  start: number;
+  authMs?: number;
+  inspectMs?: number;
+  /** Time from sending upstream to the upstream's response headers. */
+  upstreamHeadersMs?: number;
+  upstreamMs?: number;
+  totalMs?: number;
+  /** Sluice's own time: total minus time waiting on upstream and on approval. */
+  overheadMs?: number;
+  approvalMs?: number;
+}
+
+export interface RequestContext {
+  id: string;
+  method: string;
+  path: string;
+  /** Lower-cased request headers. */
+  headers: Record<string, string>;
+  remoteAddress: string;
+  route?: RouteMatch;
+  identity?: Identity;
+  /** Model named in the request body, when the body is JSON and has one. */
+  model?: string;
+  /** Tool/function names declared or called in the request. */
+  tools?: string[];
+  /** Whether the client asked for usage in the stream (`stream_options.include_usage`). */
+  includeUsage?: boolean;
+  /** Tokens Sluice issued for this request (for restore in the response). Raw values: never logged. */
+  issuedTokens?: Array<{ token: string; value: string }>;
+  stream: boolean;
+  justification?: string;
+  findings: Finding[];
+  findingSummary: FindingSummary[];
+  decision?: Decision;
+  auditDecision?: AuditDecision;
+  approvalId?: string;
+  approver?: string;
+  /** Masked request body as forwarded (kept for audit, truncated there per config). */
+  maskedRequest?: Uint8Array;
+  /** Masked response text as relayed (bounded, for audit). */
+  maskedResponse?: string;
+  usage?: TokenUsage;
+  status?: number;
+  error?: SluiceError;
+  /** Set when the client went away before the exchange completed. */
+  clientAborted: boolean;
+  timings: Timings;
+}
+
+export function createContext(init: {
+  id: string;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  remoteAddress: string;
+}): RequestContext {
+  return {
+    ...init,
+    stream: false,
+    findings: [],
+    findingSummary: [],
+    clientAborted: false,
+    timings: { start: performance.now() },
+  };
+}

@@ -1,0 +1,266 @@
+// The one place that orders the steps of a request (DESIGN.md, "The path of one request"):
+// listen → authenticate → route+policy → inspect request → decide → forward → inspect response → audit.
+import { randomUUID } from 'node:crypto';
+import type { ClientExchange } from './http/exchange.js';
+import type { SluiceConfig } from './config/schema.js';
+import type { Router } from './upstream/routes.js';
+import type { Upstream } from './upstream/pools.js';
+import type { Logger } from './observe/logger.js';
+import type { Metrics } from './observe/metrics.js';
+import type { AdminRoutes, ApprovalStep, AuditStep, AuthenticateStep, InspectStep, PolicyStep, ResponseStep, Verdict } from './ports.js';
+import type { InspectionProfile } from './inspect/api.js';
+import type { FindingSummary, ProviderKind } from './types.js';
+import { createContext, type RequestContext } from './context.js';
+import { SluiceError, errorBody, toSluiceError } from './errors.js';
+import { forward } from './upstream/forward.js';
+import { createRelaySink } from './upstream/relay.js';
+
+export interface GatewayDeps {
+  config: SluiceConfig;
+  logger: Logger;
+  metrics: Metrics;
+  router: Router;
+  upstreams: Map<string, Upstream>;
+  auth: AuthenticateStep;
+  policy: PolicyStep;
+  inspect: InspectStep;
+  approvals?: ApprovalStep;
+  response?: ResponseStep;
+  audit: AuditStep;
+  admin?: AdminRoutes;
+}
+
+export interface Gateway {
+  handle(x: ClientExchange): void;
+  /** In-flight exchanges (for graceful shutdown). */
+  readonly inFlight: number;
+  draining: boolean;
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/json']];
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { config, logger, metrics, router } = deps;
+  let inFlight = 0;
+  const gw: Gateway = {
+    handle: function handleExchange(x) {
+      void handle(x);
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    draining: false,
+  };
+
+  async function handle(x: ClientExchange): Promise<void> {
+    const supplied = x.headers['x-request-id'];
+    const ctx = createContext({
+      id: supplied && REQUEST_ID_RE.test(supplied) ? supplied : randomUUID(),
+      method: x.method,
+      path: x.path,
+      headers: x.headers,
+      remoteAddress: x.remoteAddress,
+    });
+    if (x.path === '/healthz' || x.path === '/readyz' || x.path === '/metrics') return operations(x, ctx);
+
+    inFlight++;
+    let provider: ProviderKind = 'openai';
+    let audited = false;
+    const audit = () => {
+      if (audited) return;
+      audited = true;
+      finishTimings(ctx);
+      observe(ctx);
+      deps.audit.exchange(ctx);
+      inFlight--;
+    };
+    // The body must be read from the first tick: uWS only delivers chunks to a registered onData.
+    let bodyPromise: Promise<Uint8Array> | undefined;
+    try {
+      if (x.headerBytes > config.server.maxHeaderBytes) {
+        throw new SluiceError('SLUICE_HEADERS_TOO_LARGE', `Request headers exceed ${config.server.maxHeaderBytes} bytes`);
+      }
+      if (gw.draining) throw new SluiceError('SLUICE_SHUTTING_DOWN', 'Gateway is shutting down', { headers: { 'retry-after': '1' } });
+      bodyPromise = x.readBody(config.server.maxBodyBytes);
+      bodyPromise.catch(() => undefined);
+
+      if (x.path.startsWith('/sluice/') && deps.admin) {
+        const body = await bodyPromise;
+        const out = await deps.admin.handle(ctx, body);
+        if (out) {
+          ctx.status = out.status;
+          x.respond(out.status, [...JSON_HEADERS, ['x-request-id', ctx.id], ...(out.headers ?? [])], JSON.stringify(out.body));
+          audited = true; // operator API calls are audited by the admin routes themselves
+          inFlight--;
+          return;
+        }
+      }
+
+      provider = router.guessProvider(x.path, x.headers);
+      const route = router.resolve(x.method, x.path, x.query);
+      ctx.route = route;
+      provider = route.provider;
+
+      const t0 = performance.now();
+      ctx.identity = await deps.auth.authenticate(x.headers, x.remoteAddress);
+      ctx.timings.authMs = performance.now() - t0;
+      const justification = x.headers['x-sluice-justification'];
+      if (justification) ctx.justification = justification.slice(0, 1024);
+
+      const profile = deps.policy.profileFor(ctx.identity, route.connection);
+      const body = await bodyPromise;
+      const bodyBytes = body.byteLength; // the pool may take (transfer) the buffer
+      const { upstreamBody, changed } = await inspectRequest(ctx, profile, body);
+
+      const verdict = await deps.policy.decide(ctx);
+      ctx.decision = verdict;
+      if (verdict.maxBodyBytes !== undefined && bodyBytes > verdict.maxBodyBytes) {
+        throw new SluiceError('SLUICE_BODY_TOO_LARGE', `Request body exceeds ${verdict.maxBodyBytes} bytes allowed for this caller`);
+      }
+      if (verdict.outcome === 'approve') {
+        if (!deps.approvals) throw new SluiceError('SLUICE_APPROVAL_REQUIRED', 'This request needs approval and no approval service is configured');
+        const ta = performance.now();
+        ctx.auditDecision = 'held';
+        await deps.approvals.await(ctx, verdict, (cb) => x.onAbort(cb));
+        ctx.timings.approvalMs = performance.now() - ta;
+        ctx.auditDecision = 'approved';
+      } else if (verdict.outcome === 'block') {
+        throw new SluiceError('SLUICE_POLICY_BLOCKED', verdict.reason ?? `Blocked by policy rule ${verdict.rules[0] ?? ''}`.trim());
+      }
+      if (x.aborted) {
+        ctx.clientAborted = true;
+        return audit();
+      }
+      ctx.auditDecision ??= changed ? 'masked' : 'allowed';
+      relay(x, ctx, profile, verdict, upstreamBody, audit);
+    } catch (err) {
+      const e = toSluiceError(err);
+      ctx.error = e;
+      ctx.status = e.status;
+      if (e.source === 'internal' && e.code === 'SLUICE_INTERNAL') logger.error({ reqId: ctx.id, err: e.cause }, 'internal error');
+      if (e.code.startsWith('SLUICE_AUTH_')) metrics.authFailures.inc({ code: e.code });
+      ctx.auditDecision ??= decisionForError(e);
+      if (ctx.auditDecision === 'held') ctx.auditDecision = 'denied';
+      if (x.aborted) ctx.clientAborted = true;
+      // Answering before the body was read: ask uWS to close, since the rest of the body is still in flight.
+      respondError(x, ctx, provider, e, bodyPromise === undefined || e.code === 'SLUICE_BODY_TOO_LARGE');
+      audit();
+    }
+  }
+
+  async function inspectRequest(ctx: RequestContext, profile: InspectionProfile, body: Uint8Array): Promise<{ upstreamBody: Uint8Array; changed: boolean }> {
+    if (!ctx.route!.inspect || body.byteLength === 0) return { upstreamBody: body, changed: false };
+    const t = performance.now();
+    let result;
+    try {
+      result = await deps.inspect.inspect({ body, contentType: 'json', profile, session: ctx.identity!.session });
+    } catch (err) {
+      // Fail closed: nothing goes upstream unless it was inspected.
+      const e = err instanceof SluiceError ? err : new SluiceError('SLUICE_INSPECTION_FAILED', 'Request inspection failed; request not forwarded', { cause: err });
+      metrics.inspectionFailures.inc({ reason: e.code });
+      ctx.auditDecision = 'failed';
+      throw e;
+    } finally {
+      ctx.timings.inspectMs = performance.now() - t;
+    }
+    if (!result.meta.validJson) throw new SluiceError('SLUICE_BAD_JSON', 'Request body is not valid JSON');
+    ctx.model = result.meta.model;
+    ctx.stream = result.meta.stream === true;
+    ctx.tools = result.meta.tools;
+    ctx.findings = result.findings;
+    ctx.findingSummary = summarize(result.findings);
+    ctx.issuedTokens = result.tokens;
+    ctx.includeUsage = result.meta.includeUsage;
+    for (const f of ctx.findingSummary) metrics.findings.inc({ detector: f.detector, action: f.action }, f.count);
+    ctx.maskedRequest = result.body;
+    return { upstreamBody: result.body, changed: result.changed };
+  }
+
+  function relay(x: ClientExchange, ctx: RequestContext, profile: InspectionProfile, verdict: Verdict, body: Uint8Array, done: () => void): void {
+    const route = ctx.route!;
+    const upstream = deps.upstreams.get(route.connection)!;
+    const tSend = performance.now();
+    const sink = createRelaySink(x, {
+      filterFor: (status, headers) => deps.response?.filterFor(ctx, profile, status, headers) ?? null,
+      extraHeaders: () => {
+        ctx.timings.upstreamHeadersMs = performance.now() - tSend;
+        const own = performance.now() - ctx.timings.start - ctx.timings.upstreamHeadersMs - (ctx.timings.approvalMs ?? 0);
+        return [['x-request-id', ctx.id], ['server-timing', `sluice;dur=${own.toFixed(3)}`], ...(verdict.responseHeaders ?? [])];
+      },
+      onStart: (status) => {
+        ctx.status = status;
+      },
+      respondError: (err) => {
+        ctx.status = err.status;
+        respondError(x, ctx, route.provider, err, false);
+      },
+      onDone: ({ status, err, aborted }) => {
+        ctx.timings.upstreamMs = performance.now() - tSend;
+        if (err) {
+          ctx.error = err;
+          ctx.auditDecision = 'failed';
+          metrics.upstreamErrors.inc({ connection: route.connection, code: err.code });
+          if (!ctx.status || ctx.status < 400) ctx.status = ctx.status || err.status;
+        } else ctx.status = status;
+        if (aborted) ctx.clientAborted = true;
+        deps.policy.record?.(ctx);
+        done();
+      },
+    });
+    forward(
+      { upstream, method: route.method, path: route.upstreamPath, query: route.query, headers: ctx.headers, requestId: ctx.id, body: body.byteLength ? body : null },
+      sink,
+    );
+  }
+
+  function respondError(x: ClientExchange, ctx: RequestContext, provider: ProviderKind, e: SluiceError, close: boolean): void {
+    if (x.aborted) return;
+    if (x.started) return x.destroy();
+    const hs: Array<[string, string]> = [...JSON_HEADERS, ['x-request-id', ctx.id], ...Object.entries(e.headers)];
+    x.respond(e.status, hs, errorBody(e, provider), close);
+  }
+
+  function operations(x: ClientExchange, ctx: RequestContext): void {
+    if (x.path === '/healthz') return x.respond(200, JSON_HEADERS, '{"status":"ok"}');
+    if (x.path === '/metrics') return x.respond(200, [['content-type', 'text/plain; version=0.0.4']], metrics.render());
+    const ready = deps.inspect.ready && deps.upstreams.size > 0 && !gw.draining;
+    x.respond(ready ? 200 : 503, JSON_HEADERS, JSON.stringify({ status: ready ? 'ready' : 'not ready', requestId: ctx.id }));
+  }
+
+  function observe(ctx: RequestContext): void {
+    const t = ctx.timings;
+    const labels = { connection: ctx.route?.connection ?? 'none', route: ctx.route?.route ?? 'none', status: ctx.status ?? 0, decision: ctx.auditDecision ?? 'failed' };
+    metrics.requests.inc(labels);
+    metrics.duration.observe({ connection: labels.connection }, (t.totalMs ?? 0) / 1000);
+    metrics.overhead.observe({ connection: labels.connection }, (t.overheadMs ?? 0) / 1000);
+    logger.info({ reqId: ctx.id, method: ctx.method, route: labels.route, connection: labels.connection, status: ctx.status, decision: labels.decision, ms: round(t.totalMs), overheadMs: round(t.overheadMs), err: ctx.error?.code }, 'exchange');
+  }
+
+  return gw;
+}
+
+function finishTimings(ctx: RequestContext): void {
+  const t = ctx.timings;
+  t.totalMs = performance.now() - t.start;
+  t.overheadMs = Math.max(0, t.totalMs - (t.upstreamMs ?? 0) - (t.approvalMs ?? 0));
+}
+
+function summarize(findings: RequestContext['findings']): FindingSummary[] {
+  const m = new Map<string, FindingSummary>();
+  for (const f of findings) {
+    const k = `${f.detector}\0${f.action}`;
+    const s = m.get(k);
+    if (s) s.count++;
+    else m.set(k, { detector: f.detector, type: f.type, action: f.action, count: 1 });
+  }
+  return [...m.values()];
+}
+
+function decisionForError(e: SluiceError): RequestContext['auditDecision'] {
+  if (e.code === 'SLUICE_POLICY_BLOCKED' || e.code === 'SLUICE_FORBIDDEN' || e.code === 'SLUICE_QUOTA_EXCEEDED' || e.code === 'SLUICE_JUSTIFICATION_REQUIRED') return 'blocked';
+  if (e.code.startsWith('SLUICE_APPROVAL_')) return 'denied';
+  return 'failed';
+}
+
+const round = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 1000) / 1000);

@@ -1,0 +1,76 @@
+// Inline for small bodies, piscina for large ones; saturation → 503, crash/timeout → fail closed.
+import { Piscina } from 'piscina';
+import type { InspectionConfig } from '../config/schema.js';
+import type { InspectRequest, InspectResult } from './api.js';
+import type { InspectStep } from '../ports.js';
+import type { Metrics } from '../observe/metrics.js';
+import { SluiceError } from '../errors.js';
+import { distFile } from '../paths.js';
+import { inspectBody } from './engine.js';
+
+export interface Inspector extends InspectStep {
+  readonly pool: Piscina;
+  close(): Promise<void>;
+}
+
+export function createInspector(cfg: InspectionConfig, metrics?: Metrics): Inspector {
+  const p = cfg.pool;
+  const pool = new Piscina({
+    filename: distFile('inspect/worker.js'),
+    minThreads: p.minThreads,
+    maxThreads: p.maxThreads,
+    idleTimeout: p.idleTimeoutMs,
+    maxQueue: p.maxQueue,
+    concurrentTasksPerWorker: p.concurrentTasksPerWorker,
+  });
+  // A worker that dies is replaced by piscina; the task it held is rejected and fails its request closed.
+  pool.on('error', () => metrics?.inspectionFailures.inc({ reason: 'worker_error' }));
+  metrics?.gauges.set({ name: 'inspection_queue' }, () => pool.queueSize);
+  metrics?.gauges.set({ name: 'inspection_threads' }, () => pool.threads.length);
+  let ready = true;
+
+  async function runInPool(req: InspectRequest): Promise<InspectResult> {
+    if (pool.queueSize >= p.maxQueue) throw overloaded();
+    const body = ownBuffer(req.body);
+    try {
+      return (await pool.run({ ...req, body }, { transferList: [body.buffer as ArrayBuffer], signal: AbortSignal.timeout(p.taskTimeoutMs) })) as InspectResult;
+    } catch (err) {
+      const e = err as Error;
+      if (/queue is at limit/i.test(e.message)) throw overloaded();
+      const reason = e.name === 'AbortError' || e.name === 'TimeoutError' ? 'timeout' : 'worker_crash';
+      metrics?.inspectionFailures.inc({ reason });
+      throw new SluiceError('SLUICE_INSPECTION_FAILED', `Request inspection failed (${reason}); request not forwarded`, { cause: err });
+    }
+  }
+
+  return {
+    pool,
+    get ready() {
+      return ready;
+    },
+    inspect: function inspect(req) {
+      if (req.body.byteLength < cfg.inlineBelowBytes) {
+        try {
+          return Promise.resolve(inspectBody(req));
+        } catch (err) {
+          metrics?.inspectionFailures.inc({ reason: 'inline_error' });
+          return Promise.reject(new SluiceError('SLUICE_INSPECTION_FAILED', 'Request inspection failed; request not forwarded', { cause: err }));
+        }
+      }
+      return runInPool(req);
+    },
+    async close() {
+      ready = false;
+      await pool.close({ force: false }).catch(() => pool.destroy());
+    },
+  };
+}
+
+function overloaded(): SluiceError {
+  return new SluiceError('SLUICE_OVERLOADED', 'Inspection capacity exhausted; retry shortly', { headers: { 'retry-after': '1' } });
+}
+
+// Transfer needs a buffer the body owns whole; a view into a larger buffer is copied once.
+function ownBuffer(b: Uint8Array): Uint8Array {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer) ? b : b.slice();
+}

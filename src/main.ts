@@ -1,0 +1,142 @@
+// config + policies → gateway → listen; graceful shutdown.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfigFile, type LoadedConfig } from './config/load.js';
+import type { SluiceConfig } from './config/schema.js';
+import { createLogger, type Logger } from './observe/logger.js';
+import { createMetrics, type Metrics } from './observe/metrics.js';
+import { startHttpServer, type HttpServer } from './http/server.js';
+import { createRouter } from './upstream/routes.js';
+import { createUpstreams, closeUpstreams } from './upstream/pools.js';
+import { createGateway, type Gateway } from './gateway.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { validateIdentityConfig } from './auth/config.js';
+import { ensureDemoIssuer, demoIssuerEntry } from './demo/issuer.js';
+import { startMockProvider, type MockProvider } from './demo/mock-provider.js';
+import { createInspector } from './inspect/pool.js';
+import { createPolicyStore } from './policy/load.js';
+import { formatIssue } from './policy/load.js';
+import { createPolicyStep } from './policy/step.js';
+import { createResponseStep } from './response/step.js';
+import { createAuditStep } from './audit/step.js';
+
+export interface Sluice {
+  port: number;
+  url: string;
+  config: SluiceConfig;
+  gateway: Gateway;
+  metrics: Metrics;
+  mock?: MockProvider;
+  /** Graceful: stop accepting, let in-flight requests finish within the grace period, flush logs and audit. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Override parts of the loaded config (tests). */
+  override?: (c: SluiceConfig) => SluiceConfig;
+}
+
+export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {}): Promise<Sluice> {
+  const config = opts.override ? opts.override(loaded.config) : loaded.config;
+  const logger = opts.logger ?? createLogger(config.logging.level);
+  const metrics = createMetrics();
+  const closers: Array<() => Promise<void> | void> = [];
+
+  let mock: MockProvider | undefined;
+  let identityRaw = config.identity as Record<string, unknown>;
+  if (config.demo.enabled) {
+    mock = await startMockProvider({ host: '127.0.0.1', port: config.demo.mockProviderPort, quiet: true });
+    closers.push(() => mock!.close());
+    const demo = await ensureDemoIssuer(config.demo.dir);
+    const issuers = Array.isArray(identityRaw.issuers) ? identityRaw.issuers : [];
+    identityRaw = { ...identityRaw, issuers: [...issuers, demoIssuerEntry(demo)] };
+    logger.info({ provider: mock.url }, 'demo mode: mock provider and demo issuer started (mint a token with `npx sluice token --group analysts`)');
+  }
+  const auth = createAuthenticator(validateIdentityConfig(identityRaw, 'identity', loaded.baseDir));
+  closers.push(() => auth.close());
+
+  const policies = await createPolicyStore(config.policies.dir, {
+    watch: config.policies.watch,
+    onReload: (p) => logger.info({ digest: p.digest.slice(0, 12), files: p.files.length }, 'policy reloaded'),
+    onError: (issues) => logger.error({ issues: issues.map(formatIssue) }, 'policy reload failed; keeping the previous policy'),
+  });
+  closers.push(() => policies.close());
+
+  const inspector = createInspector(config.inspection, metrics);
+  closers.push(() => inspector.close());
+  const audit = createAuditStep(config.audit, logger);
+  const secret = inspectionSecret(config, logger);
+  const policy = createPolicyStep(policies, secret);
+  const upstreams = createUpstreams(config.connections);
+
+  const gateway = createGateway({
+    config,
+    logger,
+    metrics,
+    router: createRouter(config.connections),
+    upstreams,
+    auth,
+    policy,
+    inspect: inspector,
+    response: createResponseStep(config.inspection),
+    audit,
+  });
+
+  let server: HttpServer;
+  try {
+    server = await startHttpServer(config.server, gateway.handle);
+  } catch (err) {
+    for (const c of closers.reverse()) await c();
+    await audit.close();
+    throw err;
+  }
+  const scheme = config.server.tls ? 'https' : 'http';
+  const url = `${scheme}://${config.server.host}:${server.port}`;
+  logger.info({ url, native: server.native, connections: config.connections.map((c) => c.name) }, 'sluice listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: server.port,
+    url,
+    config,
+    gateway,
+    metrics,
+    mock,
+    close() {
+      closing ??= (async () => {
+        gateway.draining = true;
+        server.stopListening();
+        const deadline = Date.now() + config.server.shutdownGraceMs;
+        while (gateway.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        if (gateway.inFlight > 0) logger.warn({ inFlight: gateway.inFlight }, 'shutdown grace period over; abandoning in-flight requests');
+        await closeUpstreams(upstreams);
+        for (const c of closers.reverse()) await c();
+        await audit.close();
+        logger.info('sluice stopped');
+        logger.flush();
+      })();
+      return closing;
+    },
+  };
+}
+
+export async function startFromFile(file: string, opts: StartOptions = {}): Promise<Sluice> {
+  return startSluice(loadConfigFile(file), opts);
+}
+
+/** HMAC key for `hash`/`tokenize`: configured, persisted in demo mode, or random per start (tokens then don't survive restarts). */
+function inspectionSecret(config: SluiceConfig, logger: Logger): string {
+  if (config.policies.secret) return config.policies.secret;
+  if (config.demo.enabled) {
+    const file = join(config.demo.dir, 'inspection-secret');
+    if (!existsSync(file)) {
+      mkdirSync(config.demo.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+    }
+    return readFileSync(file, 'utf8').trim();
+  }
+  logger.warn('policies.secret is not set: tokens and hashes will change on restart');
+  return randomBytes(32).toString('hex');
+}

@@ -1,0 +1,101 @@
+// A small Prometheus registry: counters and histograms with label sets, rendered in text format 0.0.4.
+
+type Labels = Record<string, string | number>;
+
+const keyOf = (labels: Labels): string =>
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
+
+export class Counter {
+  private readonly values = new Map<string, number>();
+  constructor(readonly name: string, readonly help: string) {}
+  inc(labels: Labels = {}, by = 1): void {
+    const k = keyOf(labels);
+    this.values.set(k, (this.values.get(k) ?? 0) + by);
+  }
+  get(labels: Labels = {}): number {
+    return this.values.get(keyOf(labels)) ?? 0;
+  }
+  render(): string {
+    let s = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
+    for (const [k, v] of this.values) s += `${this.name}${k ? `{${k}}` : ''} ${v}\n`;
+    return s;
+  }
+}
+
+export class Gauge {
+  private readonly values = new Map<string, () => number>();
+  constructor(readonly name: string, readonly help: string) {}
+  set(labels: Labels, read: () => number): void {
+    this.values.set(keyOf(labels), read);
+  }
+  render(): string {
+    let s = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n`;
+    for (const [k, read] of this.values) s += `${this.name}${k ? `{${k}}` : ''} ${read()}\n`;
+    return s;
+  }
+}
+
+interface HistogramSeries {
+  counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
+export class Histogram {
+  private readonly series = new Map<string, HistogramSeries>();
+  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
+  observe(labels: Labels, value: number): void {
+    const k = keyOf(labels);
+    let s = this.series.get(k);
+    if (!s) {
+      s = { counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };
+      this.series.set(k, s);
+    }
+    // Buckets are few (≤ 16): a linear scan beats a binary search here.
+    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) { s.counts[i]++; break; }
+    s.sum += value;
+    s.count++;
+  }
+  render(): string {
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} histogram\n`;
+    for (const [k, s] of this.series) {
+      const sep = k ? `${k},` : '';
+      let cum = 0;
+      for (let i = 0; i < this.buckets.length; i++) {
+        cum += s.counts[i];
+        out += `${this.name}_bucket{${sep}le="${this.buckets[i]}"} ${cum}\n`;
+      }
+      out += `${this.name}_bucket{${sep}le="+Inf"} ${s.count}\n`;
+      out += `${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}\n${this.name}_count${k ? `{${k}}` : ''} ${s.count}\n`;
+    }
+    return out;
+  }
+}
+
+const SECONDS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Every metric Sluice exports. Later steps add theirs here so /metrics stays one list. */
+export function createMetrics() {
+  const m = {
+    requests: new Counter('sluice_requests_total', 'Requests by connection, route, status and decision'),
+    duration: new Histogram('sluice_request_duration_seconds', 'Total request duration as seen by Sluice', SECONDS),
+    overhead: new Histogram('sluice_overhead_seconds', "Sluice's own time per request (total minus upstream and approval waits)", SECONDS),
+    upstreamErrors: new Counter('sluice_upstream_errors_total', 'Upstream failures by connection and kind'),
+    findings: new Counter('sluice_findings_total', 'Detector findings by detector and action'),
+    inspectionFailures: new Counter('sluice_inspection_failures_total', 'Inspection failures (requests failed closed) by reason'),
+    authFailures: new Counter('sluice_auth_failures_total', 'Authentication failures by code'),
+    shadow: new Counter('sluice_shadow_calls_total', 'Shadow-AI calls seen by the egress proxy by host and action'),
+    gauges: new Gauge('sluice_gauge', 'Point-in-time values (in-flight requests, pool queue, ...)'),
+    render(): string {
+      return [m.requests, m.duration, m.overhead, m.upstreamErrors, m.findings, m.inspectionFailures, m.authFailures, m.shadow, m.gauges]
+        .map((x) => x.render())
+        .join('');
+    },
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

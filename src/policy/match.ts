@@ -1,0 +1,39 @@
+// Which rules apply to a caller on a connection, in precedence order, and which job the caller runs.
+import type { Identity } from '../types.js';
+import { anyGlob } from './glob.js';
+import type { CompiledRule, Policy } from './types.js';
+
+/** Every dimension the rule names must match (subjects AND groups AND jobs); any entry in a list may match. */
+export function matchesIdentity(rule: CompiledRule, who: Identity): boolean {
+  const { subjects, groups, jobs } = rule.match;
+  if (subjects && !anyGlob(subjects, who.subject)) return false;
+  if (groups && !who.groups.some((g) => anyGlob(groups, g))) return false;
+  if (jobs && (who.job === undefined || !anyGlob(jobs, who.job))) return false;
+  return true;
+}
+
+/** A rule with `connections` applies only on those connections; without, on all of them. */
+export function appliesOn(rule: CompiledRule, connection: string): boolean {
+  return rule.connections === undefined || anyGlob(rule.connections, connection);
+}
+
+/** Most specific first (subject > job > group > wildcard), then load order. */
+export function byPrecedence(a: CompiledRule, b: CompiledRule): number {
+  return b.specificity - a.specificity || a.order - b.order;
+}
+
+export function applicableRules(policy: Policy, who: Identity, connection: string): CompiledRule[] {
+  return policy.rules.filter((r) => matchesIdentity(r, who) && appliesOn(r, connection)).sort(byPrecedence);
+}
+
+/**
+ * The job claimed in the token always wins. A job header (`x-sluice-job`) is taken only when the token
+ * has none and a rule matching the caller says `allowJobHeader: true`; otherwise anyone could pick a job.
+ */
+export function resolveJob(policy: Policy, who: Identity, jobHeader: string | undefined): { identity: Identity; note?: string } {
+  if (jobHeader === undefined || jobHeader === '') return { identity: who };
+  if (who.job !== undefined) return { identity: who, note: `job header ignored: the token names job "${who.job}"` };
+  const permit = policy.rules.find((r) => r.allowJobHeader === true && matchesIdentity(r, who));
+  if (!permit) return { identity: who, note: 'job header ignored: no rule matching this caller sets allowJobHeader' };
+  return { identity: { ...who, job: jobHeader }, note: `job "${jobHeader}" taken from the job header (allowed by rule ${permit.id})` };
+}

@@ -1,0 +1,164 @@
+// Quotas: requests and tokens per fixed window, per subject, job or group.
+// The store is async so a shared (Redis) store can replace the in-memory one without changing callers.
+import type { Identity } from '../types.js';
+import { SluiceError } from '../errors.js';
+import { anyGlob } from './glob.js';
+import type { CompiledRule } from './types.js';
+
+export interface QuotaBinding {
+  rule: string;
+  per: 'subject' | 'job' | 'group';
+  /** Who is counted, e.g. `group:analysts` (shown in explanations). */
+  subject: string;
+  /** Counter key: rule, who and window, so two rules never share a counter. */
+  key: string;
+  requests?: number;
+  tokens?: number;
+  window: string;
+  windowSeconds: number;
+}
+
+/** Counters for a caller under the rules that apply (group quotas count once per matching group). */
+export function quotaBindings(rules: readonly CompiledRule[], who: Identity): QuotaBinding[] {
+  const out: QuotaBinding[] = [];
+  for (const rule of rules) {
+    for (const q of rule.quotas) {
+      for (const subject of countedAs(rule, q.per, who)) {
+        out.push({
+          rule: rule.id, per: q.per, subject, key: `${rule.id}|${subject}|${q.window}`,
+          window: q.window, windowSeconds: q.windowSeconds,
+          ...(q.requests ? { requests: q.requests } : {}),
+          ...(q.tokens ? { tokens: q.tokens } : {}),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function countedAs(rule: CompiledRule, per: QuotaBinding['per'], who: Identity): string[] {
+  if (per === 'subject') return [`subject:${who.subject}`];
+  // A caller without a job is counted alone rather than escaping the quota.
+  if (per === 'job') return [who.job === undefined ? `subject:${who.subject}` : `job:${who.job}`];
+  const groups = rule.match.groups;
+  return who.groups.filter((g) => groups === undefined || anyGlob(groups, g)).map((g) => `group:${g}`);
+}
+
+export type QuotaCheck =
+  | { allowed: true; headers: Record<string, string> }
+  | {
+      allowed: false;
+      kind: 'requests' | 'tokens';
+      rule: string;
+      retryAfterSeconds: number;
+      limit: number;
+      remaining: number;
+      /** Unix time (seconds) when the window that blocks resets. */
+      reset: number;
+      headers: Record<string, string>;
+    };
+
+export interface QuotaStore {
+  /** Check every binding and, when all allow, count the request (check-and-take, so concurrent calls cannot overrun). */
+  check(bindings: readonly QuotaBinding[]): Promise<QuotaCheck>;
+  /** Add the tokens the provider reported for a completed exchange. */
+  record(usage: { bindings: readonly QuotaBinding[]; tokens: number }): Promise<void>;
+}
+
+interface Counter {
+  windowStart: number;
+  windowEnd: number;
+  requests: number;
+  tokens: number;
+}
+
+/** `1h2m3s` like OpenAI's `x-ratelimit-reset-*` values. */
+export function formatReset(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${rest}s`;
+}
+
+export function createMemoryQuotaStore(opts: { now?: () => number; maxKeys?: number } = {}): QuotaStore {
+  const now = opts.now ?? Date.now;
+  const maxKeys = opts.maxKeys ?? 100_000;
+  const counters = new Map<string, Counter>();
+
+  function counterFor(b: QuotaBinding, t: number): Counter {
+    const windowStart = Math.floor(t / 1000 / b.windowSeconds) * b.windowSeconds;
+    let c = counters.get(b.key);
+    if (!c || c.windowStart !== windowStart) {
+      if (!c && counters.size >= maxKeys) sweep(t);
+      c = { windowStart, windowEnd: windowStart + b.windowSeconds, requests: 0, tokens: 0 };
+      counters.set(b.key, c);
+    }
+    return c;
+  }
+
+  /** Bound memory: drop finished windows, then the oldest counters if still full. */
+  function sweep(t: number): void {
+    for (const [key, c] of counters) if (c.windowEnd <= t / 1000) counters.delete(key);
+    for (const key of counters.keys()) {
+      if (counters.size < maxKeys) break;
+      counters.delete(key);
+    }
+  }
+
+  async function check(bindings: readonly QuotaBinding[]): Promise<QuotaCheck> {
+    const t = now();
+    const state = bindings.map((b) => ({ b, c: counterFor(b, t), resetIn: 0 }));
+    for (const s of state) s.resetIn = s.c.windowEnd - t / 1000;
+    let worst: Extract<QuotaCheck, { allowed: false }> | undefined;
+    for (const { b, c, resetIn } of state) {
+      for (const kind of ['requests', 'tokens'] as const) {
+        const limit = b[kind];
+        if (limit === undefined || c[kind] < limit) continue;
+        const retryAfterSeconds = Math.max(1, Math.ceil(resetIn));
+        if (worst && worst.retryAfterSeconds >= retryAfterSeconds) continue;
+        worst = { allowed: false, kind, rule: b.rule, retryAfterSeconds, limit, remaining: 0, reset: c.windowEnd, headers: {} };
+      }
+    }
+    if (!worst) for (const s of state) s.c.requests++;
+    const headers = rateLimitHeaders(state);
+    if (!worst) return { allowed: true, headers };
+    return { ...worst, headers: { ...headers, 'retry-after': String(worst.retryAfterSeconds) } };
+  }
+
+  async function record(usage: { bindings: readonly QuotaBinding[]; tokens: number }): Promise<void> {
+    if (!(usage.tokens > 0)) return;
+    const t = now();
+    for (const b of usage.bindings) if (b.tokens !== undefined) counterFor(b, t).tokens += usage.tokens;
+  }
+
+  return { check, record };
+}
+
+/** The tightest binding per kind decides the advertised limit/remaining/reset. */
+function rateLimitHeaders(state: Array<{ b: QuotaBinding; c: Counter; resetIn: number }>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const kind of ['requests', 'tokens'] as const) {
+    let best: { limit: number; remaining: number; resetIn: number } | undefined;
+    for (const { b, c, resetIn } of state) {
+      const limit = b[kind];
+      if (limit === undefined) continue;
+      const remaining = Math.max(0, limit - c[kind]);
+      if (!best || remaining < best.remaining) best = { limit, remaining, resetIn };
+    }
+    if (!best) continue;
+    headers[`x-ratelimit-limit-${kind}`] = String(best.limit);
+    headers[`x-ratelimit-remaining-${kind}`] = String(best.remaining);
+    headers[`x-ratelimit-reset-${kind}`] = formatReset(best.resetIn);
+  }
+  return headers;
+}
+
+/** The 429 for a refused check, in the provider's shape via errorBody(). */
+export function quotaExceededError(result: Extract<QuotaCheck, { allowed: false }>): SluiceError {
+  return new SluiceError(
+    'SLUICE_QUOTA_EXCEEDED',
+    `Rate limit reached: ${result.limit} ${result.kind} per window (rule ${result.rule}); retry after ${result.retryAfterSeconds}s`,
+    { headers: result.headers },
+  );
+}

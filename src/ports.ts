@@ -1,0 +1,52 @@
+// The seams between the gateway and each step. gateway.ts orders the steps; main.ts plugs in implementations.
+import type { RequestContext } from './context.js';
+import type { Identity, Decision } from './types.js';
+import type { InspectionProfile, InspectRequest, InspectResult } from './inspect/api.js';
+import type { BodyFilter } from './upstream/relay.js';
+
+export interface AuthenticateStep {
+  authenticate(headers: Record<string, string>, remoteAddress: string): Promise<Identity>;
+}
+
+/** What policy decided, for the gateway. Blocks and quota refusals are thrown as SluiceErrors. */
+export interface Verdict extends Decision {
+  approval?: { rule: string; mode: 'hold' | 'ticket'; timeoutSeconds: number };
+  /** Per-identity cap on request body size, when policy sets one. */
+  maxBodyBytes?: number;
+  /** Headers to add to the response (rate-limit state). */
+  responseHeaders?: Array<[string, string]>;
+}
+
+export interface PolicyStep {
+  /** Detectors and actions for this caller on this connection, known before the body is scanned. */
+  profileFor(identity: Identity, connection: string): InspectionProfile;
+  /** Decide once findings are known. Throws SluiceError for block, missing justification, quota, forbidden model. */
+  decide(ctx: RequestContext): Promise<Verdict>;
+  /** Account usage after the exchange (token quotas). */
+  record?(ctx: RequestContext): void;
+}
+
+export interface InspectStep {
+  readonly ready: boolean;
+  inspect(req: InspectRequest): Promise<InspectResult>;
+}
+
+export interface ApprovalStep {
+  /** Resolves when approved (sets ctx.approver); throws SluiceError when denied, timed out or ticketed. */
+  await(ctx: RequestContext, verdict: Verdict, onCancel: (cb: () => void) => void): Promise<void>;
+}
+
+export interface ResponseStep {
+  /** A filter for the response body, or null to relay untouched. */
+  filterFor(ctx: RequestContext, profile: InspectionProfile | undefined, status: number, headers: Record<string, string | string[] | undefined>): BodyFilter | null;
+}
+
+export interface AuditStep {
+  /** Called exactly once per exchange, on success and on every failure. Never throws. */
+  exchange(ctx: RequestContext): void;
+}
+
+/** Admin/operator endpoints under `/sluice/` (approvals, shadow summary). */
+export interface AdminRoutes {
+  handle(ctx: RequestContext, body: Uint8Array): Promise<{ status: number; body: unknown; headers?: Array<[string, string]> } | null>;
+}

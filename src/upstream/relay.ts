@@ -1,0 +1,125 @@
+// Upstream response → (filter) → client, with backpressure both ways and clean failure mid-stream.
+import type { ClientExchange } from '../http/exchange.js';
+import type { FlowControl, ResponseSink } from './forward.js';
+import type { SluiceError } from '../errors.js';
+import { clientResponseHeaders } from './headers.js';
+
+/** Transforms the response body in flight (pingora's response_body_filter with an end flag). */
+export interface BodyFilter {
+  /** `stream`: chunks are written as the filter releases them; `buffer`: the body is sent whole at end (JSON masking). */
+  readonly mode: 'stream' | 'buffer';
+  push(chunk: Uint8Array): Uint8Array[];
+  end(): Uint8Array[];
+  /** Bytes to append when the upstream fails mid-stream (e.g. a provider-shaped SSE error event). */
+  fail?(err: SluiceError): Uint8Array[];
+}
+
+export interface RelayHooks {
+  /** Chooses the filter once status and headers are known (null = pass through untouched). */
+  filterFor(status: number, headers: Record<string, string | string[] | undefined>): BodyFilter | null;
+  /** Extra response headers (request id, Server-Timing). */
+  extraHeaders(): Array<[string, string]>;
+  onStart?(status: number): void;
+  /** The exchange finished: `err` when upstream failed, `aborted` when the client went away. */
+  onDone(result: { status: number; err?: SluiceError; aborted: boolean; bytes: number }): void;
+  /** Upstream failed before any response byte: answer with a provider-shaped error. */
+  respondError(err: SluiceError): void;
+}
+
+// Cap on what a buffering filter may collect before we give up (JSON responses are small; SSE streams never buffer).
+const MAX_BUFFERED = 64 * 1024 * 1024;
+
+export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseSink {
+  let status = 0;
+  let filter: BodyFilter | null = null;
+  let flow: FlowControl | undefined;
+  let bytes = 0;
+  let buffered: Uint8Array[] = [];
+  let bufferedLen = 0;
+  let finished = false;
+  let headersToSend: Array<[string, string]> = [];
+
+  function finish(r: { err?: SluiceError; aborted: boolean }) {
+    if (finished) return;
+    finished = true;
+    hooks.onDone({ status, bytes, ...r });
+  }
+
+  function send(chunks: Uint8Array[]) {
+    for (const c of chunks) {
+      if (c.byteLength === 0) continue;
+      bytes += c.byteLength;
+      if (!x.write(c)) {
+        // The client is slower than upstream: stop reading upstream until uWS drains.
+        flow?.pause();
+        x.onDrain(() => flow?.resume());
+      }
+    }
+  }
+
+  x.onAbort(() => {
+    flow?.abort();
+    finish({ aborted: true });
+  });
+
+  return {
+    onStart(code, headers, f) {
+      flow = f;
+      status = code;
+      if (x.aborted) return f.abort();
+      filter = hooks.filterFor(code, headers);
+      hooks.onStart?.(code);
+      const hs = clientResponseHeaders(headers);
+      hs.push(...hooks.extraHeaders());
+      if (filter?.mode !== 'buffer') x.start(code, hs);
+      else buffered = [];
+      headersToSend = hs;
+    },
+    onData(chunk) {
+      if (x.aborted) return;
+      if (!filter) return send([chunk]);
+      const out = filter.push(chunk);
+      if (filter.mode === 'stream') return send(out);
+      for (const c of out) {
+        buffered.push(c);
+        bufferedLen += c.byteLength;
+      }
+      if (bufferedLen > MAX_BUFFERED) flow?.abort();
+    },
+    onEnd() {
+      if (x.aborted) return finish({ aborted: true });
+      try {
+        const tail = filter ? filter.end() : [];
+        if (filter?.mode === 'buffer') {
+          const body = Buffer.concat([...buffered, ...tail]);
+          bytes = body.byteLength;
+          x.respond(status, headersToSend, body);
+        } else {
+          send(tail);
+          x.end();
+        }
+        finish({ aborted: false });
+      } catch (err) {
+        // A filter that cannot finish must not leak unfiltered bytes: cut the response.
+        x.destroy();
+        finish({ err: err as SluiceError, aborted: false });
+      }
+    },
+    onError(err, started) {
+      if (x.aborted) return finish({ aborted: true });
+      if (!started || (filter?.mode === 'buffer')) {
+        hooks.respondError(err);
+      } else {
+        const tail = filter?.fail ? filter.fail(err) : [];
+        if (tail.length) {
+          send(tail);
+          x.end();
+        } else {
+          // No in-band way to signal the failure: close so the client sees a broken stream, not a clean end.
+          x.destroy();
+        }
+      }
+      finish({ err, aborted: false });
+    },
+  };
+}
