@@ -47,7 +47,7 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
   let mock: MockProvider | undefined;
   let identityRaw = config.identity as Record<string, unknown>;
   if (config.demo.enabled) {
-    mock = await startMockProvider({ host: '127.0.0.1', port: config.demo.mockProviderPort, quiet: true });
+    mock = await startMockProvider({ host: '127.0.0.1', port: config.demo.mockProviderPort, quiet: true, maxReceived: 0 });
     closers.push(() => mock!.close());
     const demo = await ensureDemoIssuer(config.demo.dir);
     const issuers = Array.isArray(identityRaw.issuers) ? identityRaw.issuers : [];

@@ -26,9 +26,11 @@ export interface Sink {
 interface Segment {
   file: string;
   chunks: string[];
-  bytes: number;
-  lines: number;
+  sizes: number[];
 }
+
+/** Bytes copied into one write: bounds the main-thread cost of building a batch after a burst. */
+const MAX_BATCH_BYTES = 1024 * 1024;
 
 interface Waiter {
   target: number;
@@ -53,12 +55,11 @@ export function createSink(opts: SinkOptions): Sink {
   function enqueue(file: string, line: string, bytes: number): void {
     let seg = segments[segments.length - 1];
     if (!seg || seg.file !== file) {
-      seg = { file, chunks: [], bytes: 0, lines: 0 };
+      seg = { file, chunks: [], sizes: [] };
       segments.push(seg);
     }
     seg.chunks.push(line);
-    seg.bytes += bytes;
-    seg.lines++;
+    seg.sizes.push(bytes);
     enqueued++;
     pendingBytes += bytes;
     schedule(opts.batchMs);
@@ -81,10 +82,7 @@ export function createSink(opts: SinkOptions): Sink {
   async function run(): Promise<void> {
     try {
       while (inflight || segments.length > 0) {
-        if (!inflight) {
-          const seg = segments.shift() as Segment;
-          inflight = { file: seg.file, buf: Buffer.from(seg.chunks.join(''), 'utf8'), off: 0, lines: seg.lines };
-        }
+        inflight ??= takeBatch();
         const fh = await handleFor(inflight.file);
         // A short write is legal (e.g. a full disk freeing up); continue from where it stopped.
         while (inflight.off < inflight.buf.length) {
@@ -105,6 +103,20 @@ export function createSink(opts: SinkOptions): Sink {
       failWaiters(new SluiceError('SLUICE_INTERNAL', 'Audit write failed', { cause: err }));
       await delay(opts.retryMs);
     }
+  }
+
+  function takeBatch(): { file: string; buf: Buffer; off: number; lines: number } {
+    const seg = segments[0];
+    let n = 0;
+    let bytes = 0;
+    while (n < seg.sizes.length && (n === 0 || bytes + seg.sizes[n] <= MAX_BATCH_BYTES)) bytes += seg.sizes[n++];
+    const buf = Buffer.from(n === seg.chunks.length ? seg.chunks.join('') : seg.chunks.slice(0, n).join(''), 'utf8');
+    if (n === seg.chunks.length) segments.shift();
+    else {
+      seg.chunks.splice(0, n);
+      seg.sizes.splice(0, n);
+    }
+    return { file: seg.file, buf, off: 0, lines: n };
   }
 
   async function handleFor(file: string): Promise<FileHandle> {

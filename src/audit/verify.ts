@@ -64,12 +64,8 @@ interface Parsed {
 export async function verifyAuditLog(opts: VerifyOptions): Promise<VerifyReport> {
   const maxIssues = opts.maxIssues ?? 1000;
   const report: VerifyReport = { ok: true, files: 0, records: 0, checkpoints: 0, signaturesVerified: 0, lastSeq: 0, lastSignedSeq: 0, errors: 0, issues: [] };
-  const recent = new Map<number, string>();
+  const recent = new Map<number, { hash: string; loc: string }>();
   let expected: number | undefined;
-  let lastHash = GENESIS_HASH;
-  let lastLoc = '';
-  // After an unreadable line the next record cannot be linked to it; that line already carries the error.
-  let linkUnknown = false;
   let currentFile = '';
   let last = { file: '', line: 0 };
 
@@ -87,14 +83,13 @@ export async function verifyAuditLog(opts: VerifyOptions): Promise<VerifyReport>
     const err = (code: VerifyCode, message: string) => issue(l.file, l.line, 'error', code, message);
     if (l.torn) {
       err('torn_line', 'last line is incomplete (no trailing newline): the file was truncated or a write was torn');
-      linkUnknown = true;
+      // Count the unreadable line as one record, so the next record is not also reported as a gap.
       if (expected !== undefined) expected++;
       continue;
     }
     const rec = parseRecord(l.text);
     if (typeof rec === 'string') {
       err(rec === 'json' ? 'bad_json' : 'bad_shape', rec === 'json' ? 'line is not valid JSON' : 'line is not an audit record (seq/prev/hash missing)');
-      linkUnknown = true;
       if (expected !== undefined) expected++;
       continue;
     }
@@ -108,22 +103,23 @@ export async function verifyAuditLog(opts: VerifyOptions): Promise<VerifyReport>
       err('seq_gap', `expected seq ${expected}, found ${rec.seq}: ${rec.seq - expected} record(s) deleted or moved`);
     } else if (rec.seq < expected) {
       err('reordered', `seq ${rec.seq} appears after seq ${expected - 1}: records were reordered or duplicated`);
-    } else if (rec.prev !== lastHash && !linkUnknown) {
-      err('prev_mismatch', `prev does not match the hash of the record before it (${lastLoc}): a record was replaced or the chain re-hashed`);
+    } else {
+      // Link by seq rather than by position, so one moved record yields one error, not a cascade.
+      const want = recent.get(rec.seq - 1);
+      if (want !== undefined && rec.prev !== want.hash) {
+        err('prev_mismatch', `prev does not match the hash of seq ${rec.seq - 1} (${want.loc}): a record was replaced or the chain re-hashed`);
+      }
     }
     if (rec.checkpoint) await checkCheckpoint(rec.checkpoint, l.file, l.line);
-    expected = rec.seq + 1;
-    lastHash = rec.hash;
-    lastLoc = `${l.file}:${l.line}`;
-    linkUnknown = false;
-    report.lastSeq = rec.seq;
-    recent.set(rec.seq, rec.hash);
+    expected = Math.max(expected ?? 0, rec.seq + 1);
+    report.lastSeq = Math.max(report.lastSeq, rec.seq);
+    recent.set(rec.seq, { hash: rec.hash, loc: `${l.file}:${l.line}` });
     if (recent.size > HASH_WINDOW) recent.delete(recent.keys().next().value as number);
   }
 
   async function checkCheckpoint(cp: CheckpointInfo, file: string, line: number): Promise<void> {
     report.checkpoints++;
-    const seen = recent.get(cp.seq);
+    const seen = recent.get(cp.seq)?.hash;
     if (seen === undefined) issue(file, line, 'warning', 'checkpoint_unresolved', `checkpoint signs seq ${cp.seq}, which is not among the preceding records`);
     else if (seen !== cp.hash) issue(file, line, 'error', 'checkpoint_mismatch', `checkpoint signs a different hash for seq ${cp.seq} than the log holds: records were rewritten`);
     if (!opts.publicKey) return;

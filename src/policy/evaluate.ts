@@ -44,7 +44,8 @@ const describe = (who: Identity): string =>
 export function evaluate(policy: Policy, identity: Identity | undefined, meta: RequestInfo, findings: readonly FindingSummary[]): PolicyDecision {
   const explanation: string[] = [];
   const step = (s: string) => explanation.push(s);
-  const base = { matchedRules: [] as string[], explanation, quotas: [] as QuotaBinding[] };
+  // Filled in as evaluation proceeds; every return spreads what is known so far.
+  const base: Omit<PolicyDecision, 'outcome' | 'rules'> = { matchedRules: [], explanation, quotas: [] };
   const deny = (reason: string, code: ErrorCode, rules: string[] = []): PolicyDecision => {
     step(`→ block: ${reason}`);
     return { ...base, outcome: 'block', rules, reason, code };
@@ -60,7 +61,7 @@ export function evaluate(policy: Policy, identity: Identity | undefined, meta: R
   step(`caller: ${describe(who)}`);
   const rules = applicableRules(policy, who, meta.connection);
   base.matchedRules = rules.map((r) => r.id);
-  Object.assign(base, { identity: who });
+  base.identity = who;
   if (rules.length === 0) {
     step(`no rule matches this caller on connection "${meta.connection}"`);
     return deny(NO_RULE_REASON, 'SLUICE_FORBIDDEN');
@@ -80,7 +81,9 @@ export function evaluate(policy: Policy, identity: Identity | undefined, meta: R
   step(`connection "${meta.connection}"${meta.model === undefined ? ' (request names no model)' : ` and model "${meta.model}"`} granted by ${granting.map((r) => r.id).join(', ')}`);
 
   const limits = collectLimits(rules, meta, step);
-  Object.assign(base, { quotas: quotaBindings(rules, who), justification: limits.justification, maxBodyBytes: limits.maxBody?.bytes });
+  base.quotas = quotaBindings(rules, who);
+  if (limits.justification) base.justification = limits.justification;
+  if (limits.maxBody) base.maxBodyBytes = limits.maxBody.bytes;
   for (const q of base.quotas) step(`quota (rule ${q.rule}): ${[q.requests && `${q.requests} requests`, q.tokens && `${q.tokens} tokens`].filter(Boolean).join(', ')} per ${q.window} for ${q.subject}`);
 
   const actions = resolveDetectorActions(policy, rules);

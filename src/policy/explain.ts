@@ -86,7 +86,7 @@ export function explain(policy: Policy, identity: Identity | undefined, body: un
     ...d.explanation.map((s, i) => `  ${i + 1}. ${s}`),
   ];
   const who = d.identity ?? identity;
-  if (who) lines.push(`Detectors before the body is scanned: ${detectorLine(policy, who, connection)}`);
+  if (who) lines.push('Detectors (known before the body is scanned):', ...detectorLines(policy, who, connection));
   if (!opts.findings) lines.push('Note:     detector findings were not computed here; keyword and regex conditions were checked on the prompt text.');
   lines.push(`Policy:   ${policy.files.join(', ')} (digest ${policy.digest.slice(0, 12)})`);
   return lines.join('\n');
@@ -97,10 +97,15 @@ function ruleWhere(policy: Policy, id: string): string {
   return rule ? `${id} (${rule.at.file}:${rule.at.line})` : id;
 }
 
-function detectorLine(policy: Policy, who: Identity, connection: string): string {
-  const actions = resolveDetectorActions(policy, applicableRules(policy, who, connection));
-  const parts = [...actions].map(([id, a]) => `${id} → ${a.action} (${a.rule ? `rule ${a.rule}` : 'catalogue default'})`);
-  return parts.length > 0 ? parts.join('; ') : '(none)';
+/** One line per source (catalogue default, rule X, condition of rule X): `id → action, …`. */
+function detectorLines(policy: Policy, who: Identity, connection: string): string[] {
+  const bySource = new Map<string, string[]>();
+  for (const [id, a] of resolveDetectorActions(policy, applicableRules(policy, who, connection))) {
+    const source = a.why === 'catalogue' ? 'catalogue default' : a.why === 'rule' ? `rule ${a.rule}` : `needed by a condition of rule ${a.rule}`;
+    bySource.set(source, [...(bySource.get(source) ?? []), `${id} → ${a.action}`]);
+  }
+  if (bySource.size === 0) return ['  (none)'];
+  return [...bySource].map(([source, list]) => `  ${source}: ${list.join(', ')}`);
 }
 
 /** `sluice policy check`: every problem as `file:line: key: message`; empty when the policy loads. */

@@ -5,7 +5,7 @@ export { evaluate, NO_RULE_REASON } from './evaluate.js';
 export type { PolicyDecision, RequestInfo } from './evaluate.js';
 export { createProfiler } from './profile.js';
 export type { Profiler } from './profile.js';
-export { resolveJob } from './match.js';
+export { jobHeaderAllowed, resolveJob } from './match.js';
 export { createMemoryQuotaStore, quotaBindings, quotaExceededError, formatReset } from './quota.js';
 export type { QuotaBinding, QuotaCheck, QuotaStore } from './quota.js';
 export { explain, checkCommand, describeBody, parsePath } from './explain.js';

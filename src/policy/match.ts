@@ -26,6 +26,11 @@ export function applicableRules(policy: Policy, who: Identity, connection: strin
   return policy.rules.filter((r) => matchesIdentity(r, who) && appliesOn(r, connection)).sort(byPrecedence);
 }
 
+/** Whether a rule matching this caller lets it name its job in `x-sluice-job` (auth's `jobHeader(headers, allowed)`). */
+export function jobHeaderAllowed(policy: Policy, who: Identity): boolean {
+  return who.job === undefined && policy.rules.some((r) => r.allowJobHeader === true && matchesIdentity(r, who));
+}
+
 /**
  * The job claimed in the token always wins. A job header (`x-sluice-job`) is taken only when the token
  * has none and a rule matching the caller says `allowJobHeader: true`; otherwise anyone could pick a job.

@@ -81,7 +81,12 @@ export function formatReset(seconds: number): string {
   return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${rest}s`;
 }
 
-export function createMemoryQuotaStore(opts: { now?: () => number; maxKeys?: number } = {}): QuotaStore {
+export interface MemoryQuotaStore extends QuotaStore {
+  /** Live counters (for metrics; bounded by `maxKeys`). */
+  size(): number;
+}
+
+export function createMemoryQuotaStore(opts: { now?: () => number; maxKeys?: number } = {}): MemoryQuotaStore {
   const now = opts.now ?? Date.now;
   const maxKeys = opts.maxKeys ?? 100_000;
   const counters = new Map<string, Counter>();
@@ -132,7 +137,11 @@ export function createMemoryQuotaStore(opts: { now?: () => number; maxKeys?: num
     for (const b of usage.bindings) if (b.tokens !== undefined) counterFor(b, t).tokens += usage.tokens;
   }
 
-  return { check, record };
+  function size(): number {
+    return counters.size;
+  }
+
+  return { check, record, size };
 }
 
 /** The tightest binding per kind decides the advertised limit/remaining/reset. */

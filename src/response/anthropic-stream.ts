@@ -17,11 +17,13 @@ export interface AnthropicStreamOptions extends MaskingOptions {
 type Obj = Record<string, unknown>;
 
 /** Delta type → the field holding its text, and whether that text is JSON source. */
-const TEXT_DELTAS: Record<string, { field: string; json: boolean }> = {
-  text_delta: { field: 'text', json: false },
-  input_json_delta: { field: 'partial_json', json: true },
-  thinking_delta: { field: 'thinking', json: false },
-};
+const TEXT_DELTAS = new Map<string, { field: string; json: boolean }>([
+  ['text_delta', { field: 'text', json: false }],
+  ['input_json_delta', { field: 'partial_json', json: true }],
+  ['thinking_delta', { field: 'thinking', json: false }],
+]);
+/** Opaque deltas that must reach the client byte for byte (thinking signatures are verified upstream). */
+const OPAQUE_DELTAS = new Set(['signature_delta']);
 const PASS = new Set(['ping', 'message_stop']);
 
 export function createAnthropicStreamFilter(opts: AnthropicStreamOptions): StreamFilter {
@@ -38,7 +40,7 @@ export function createAnthropicStreamFilter(opts: AnthropicStreamOptions): Strea
   function release(prefix: string, out: string[]): void {
     for (const f of fields.flush(prefix)) {
       if (f.text === '') continue;
-      const spec = TEXT_DELTAS[f.meta.type];
+      const spec = TEXT_DELTAS.get(f.meta.type)!;
       const data = { type: 'content_block_delta', index: f.meta.index, delta: { type: f.meta.type, [spec.field]: f.text } };
       out.push(serializeEvent({ event: 'content_block_delta', data: JSON.stringify(data) }));
     }
@@ -47,13 +49,16 @@ export function createAnthropicStreamFilter(opts: AnthropicStreamOptions): Strea
   function rewrite(ev: SseEvent, data: Obj, out: string[]): void {
     const type = data.type;
     const delta = data.delta;
-    if (type === 'content_block_delta' && isObj(delta) && typeof delta.type === 'string' && delta.type in TEXT_DELTAS) {
-      const spec = TEXT_DELTAS[delta.type];
+    const spec = type === 'content_block_delta' && isObj(delta) ? TEXT_DELTAS.get(String(delta.type)) : undefined;
+    if (spec !== undefined && isObj(delta)) {
       const text = delta[spec.field];
       if (typeof text === 'string') {
-        const s = fields.get(`${String(data.index)}#`, spec.json, { index: data.index, type: delta.type });
+        const s = fields.get(`${String(data.index)}#`, spec.json, { index: data.index, type: String(delta.type) });
         delta[spec.field] = s.push(text);
       }
+    } else if (type === 'content_block_delta') {
+      // Delta types this filter does not know (citations, future ones) are masked whole, one-shot.
+      if (isObj(delta) && !OPAQUE_DELTAS.has(String(delta.type))) maskDeep(delta, fields.once);
     } else if (type === 'content_block_stop') {
       release(`${String(data.index)}#`, out);
     } else if (type === 'message_stop') {
@@ -67,10 +72,10 @@ export function createAnthropicStreamFilter(opts: AnthropicStreamOptions): Strea
       report(data.usage);
     } else if (type === 'error') {
       maskErrorObject(data.error, fields.once);
-    } else if (!PASS.has(String(type)) && type !== 'content_block_delta') {
+    } else if (!PASS.has(String(type))) {
       maskDeep(data, fields.once);
     }
-    out.push(serializeEvent({ event: ev.event, id: ev.id, data: JSON.stringify(data) }));
+    out.push(serializeEvent({ ...ev, data: JSON.stringify(data) }));
   }
 
   return createStreamFilter(

@@ -27,7 +27,8 @@ export function createChatChunks(
   opts: MaskingOptions & { onUsage: (u: TokenUsage) => void; stripUsage?: boolean },
 ): ChatChunks {
   const fields: FieldSet<Slot> = createFieldSet<Slot>(opts);
-  let template: Obj = { object: 'chat.completion.chunk' };
+  // The latest upstream chunk: synthesized chunks copy its id/model/created (built only when needed).
+  let last: Obj = { object: 'chat.completion.chunk' };
 
   function scanDelta(idx: number, delta: Obj): void {
     for (const name of Object.keys(delta)) {
@@ -72,6 +73,7 @@ export function createChatChunks(
   }
 
   function synthesized(choices: Obj[]): string {
+    const { choices: _c, usage: _u, ...template } = last;
     return serializeEvent({ data: JSON.stringify({ ...template, choices }) });
   }
 
@@ -96,8 +98,8 @@ export function createChatChunks(
 
   return {
     chunk: function rewriteChunk(ev, chunk, out) {
-      const { choices, usage, ...rest } = chunk;
-      template = rest;
+      const { choices, usage } = chunk;
+      last = chunk;
       const early: Obj[] = [];
       (choices as unknown[]).forEach(function scanChoice(c, pos) {
         if (!isObj(c)) return;
@@ -119,7 +121,7 @@ export function createChatChunks(
         if (opts.stripUsage && (choices as unknown[]).length === 0) return;
       }
       if (opts.stripUsage) delete chunk.usage;
-      out.push(serializeEvent({ event: ev.event, id: ev.id, data: JSON.stringify(chunk) }));
+      out.push(serializeEvent({ ...ev, data: JSON.stringify(chunk) }));
     },
     flushAll: function flushAllChoices(out) {
       if (fields.size === 0) return;

@@ -100,7 +100,7 @@ export function createResponseEvents(opts: MaskingOptions & { onUsage: (u: Token
       }
       maskObjects(data);
       renumber(data);
-      out.push(serializeEvent({ event: ev.event, id: ev.id, data: JSON.stringify(data) }));
+      out.push(serializeEvent({ ...ev, data: JSON.stringify(data) }));
     },
     flushAll: function flushAllResponses(out) {
       for (const f of fields.flush('')) if (f.text !== '') out.push(synthesizedDelta(f.meta, f.text));

@@ -28,7 +28,7 @@ export function createOpenAIStreamFilter(opts: OpenAIStreamOptions): StreamFilte
   return createStreamFilter(
     {
       event: function openaiEvent(ev, out) {
-        if (ev.data === '[DONE]') {
+        if (ev.data.startsWith('[DONE]')) {
           chat.flushAll(out);
           out.push(serializeEvent(ev));
           return;
@@ -41,7 +41,7 @@ export function createOpenAIStreamFilter(opts: OpenAIStreamOptions): StreamFilte
         }
         if (isObj(data.error)) maskErrorObject(data.error, other.once);
         else maskDeep(data, other.once);
-        out.push(serializeEvent({ event: ev.event, id: ev.id, data: JSON.stringify(data) }));
+        out.push(serializeEvent({ ...ev, data: JSON.stringify(data) }));
       },
       finish: function openaiFinish(out) {
         chat.flushAll(out);

@@ -42,6 +42,16 @@ describe('audit writer', () => {
     await w.close();
   });
 
+  it('writes a burst larger than one write batch completely and in order', async () => {
+    const dir = tmpDir();
+    const w = createAuditWriter({ dir, logger: memoryLogger() });
+    const text = 'y'.repeat(10_000);
+    for (let i = 1; i <= 300; i++) w.append({ ...sampleRecord(i), response: { mode: 'full', bytes: text.length, text } });
+    await w.close();
+    expect(w.stats.durable).toBe(300);
+    expect(await verifyAuditLog({ dir })).toMatchObject({ ok: true, records: 300, lastSeq: 300 });
+  });
+
   it('rotates by size and the chain continues across files', async () => {
     const dir = tmpDir();
     await writeLog(dir, 40, { maxBytes: 4096 });
@@ -131,6 +141,22 @@ describe('audit writer', () => {
     const report = await verifyAuditLog({ dir, publicKey: loadPublicKey(keys.publicFile) });
     expect(report).toMatchObject({ ok: true, checkpoints: cps.length, signaturesVerified: cps.length });
     expect(report.issues).toEqual([]);
+  });
+
+  it('signs a checkpoint after checkpointIntervalMs even when few records arrive', async () => {
+    const dir = tmpDir();
+    const keys = keyPair(tmpDir());
+    const w = createAuditWriter({ dir, signingKeyFile: keys.privateFile, checkpointEvery: 1000, checkpointIntervalMs: 100, logger: memoryLogger() });
+    w.append(sampleRecord(1));
+    w.append(sampleRecord(2));
+    const deadline = Date.now() + 3000;
+    while (w.stats.checkpoints === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await w.flush();
+    const kinds = fileLines(join(dir, w.stats.file)).map((l) => JSON.parse(l).kind);
+    expect(kinds).toEqual(['exchange', 'exchange', 'checkpoint']);
+    await w.close();
+    // Nothing new after that checkpoint, so close adds no second one.
+    expect(w.stats.checkpoints).toBe(1);
   });
 
   it('append never throws: closed writer, checkpoint kind and unserializable input are dropped and counted', async () => {

@@ -72,7 +72,13 @@ describe('Anthropic stream filter', () => {
     ];
     const data = readEvents(run(filter().f, sseText(events))).map(json);
     expect(blockText(data, 0, 'thinking')).toBe('think [REDACTED:card]');
-    expect(data.find((e) => e.delta?.type === 'signature_delta').delta.signature).toBe('Sig4111111111111111');
+    expect(data.find((e) => e.delta?.type === 'signature_delta')?.delta.signature).toBe('Sig4111111111111111');
+  });
+
+  it('masks delta types it does not know, one-shot', () => {
+    const ev = { type: 'content_block_delta', index: 0, delta: { type: 'citations_delta', citation: { cited_text: `see ${CARD}` } } };
+    const out = readEvents(run(filter().f, sseText([{ event: ev.type, data: ev }]))).map(json);
+    expect(out[0].delta.citation.cited_text).toBe('see [REDACTED:card]');
   });
 
   it('ends with an Anthropic error event on malformed JSON', () => {

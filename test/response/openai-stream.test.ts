@@ -56,6 +56,23 @@ describe('OpenAI chat stream filter', () => {
     }
   });
 
+  it('gives the same client text for CRLF framing and multibyte text cut at every byte', () => {
+    const text = `héllo 😀 ${CARD} — ok`;
+    const bytes = new TextEncoder().encode(sseText([...contentEvents(text.match(/.{1,6}/gsu)!), { data: '[DONE]' }], '\r\n'));
+    const expected = maskOnce(text).out;
+    for (let i = 1; i < bytes.length; i++) {
+      const out = readEvents(run(filter().f, [bytes.subarray(0, i), bytes.subarray(i)]));
+      expect(collect(out, 0, (d) => d.content)).toBe(expected);
+    }
+    const single = readEvents(run(filter().f, Array.from(bytes, (b) => Uint8Array.of(b))));
+    expect(collect(single, 0, (d) => d.content)).toBe(expected);
+  });
+
+  it('keeps the SSE id and retry fields of rewritten events', () => {
+    const out = run(filter().f, `id: 5\nretry: 3000\ndata: ${JSON.stringify(chunk([{ index: 0, delta: { content: 'x' } }]).data)}\n\n`);
+    expect(out.startsWith('id: 5\nretry: 3000\ndata: ')).toBe(true);
+  });
+
   it('keeps id, model and created on synthesized chunks', () => {
     const out = readEvents(run(filter().f, sseText(contentEvents([TEXT]))));
     for (const ev of out) expect(json(ev)).toMatchObject(base);
@@ -108,7 +125,7 @@ describe('OpenAI chat stream filter', () => {
   });
 
   it('masks legacy completion text', () => {
-    const events = [...'a 4111111111111111 b'].map((c) => ({ data: { id: 'cmpl-1', object: 'text_completion', choices: [{ index: 0, text: c, logprobs: null, finish_reason: null }] } }));
+    const events = [...'a 4111111111111111 b'].map((c) => ({ data: { id: 'cmpl-1', object: 'text_completion', choices: [{ index: 0, text: c, logprobs: null, finish_reason: null as string | null }] } }));
     events.push({ data: { id: 'cmpl-1', object: 'text_completion', choices: [{ index: 0, text: '', logprobs: null, finish_reason: 'stop' }] } });
     const out = readEvents(run(filter().f, sseText(events)));
     expect(out.map((e) => json(e).choices[0].text).join('')).toBe('a [REDACTED:card] b');
@@ -190,6 +207,11 @@ describe('OpenAI chat stream filter', () => {
       // The audit tap sees masked text, never the restored original.
       expect(masked.join('')).toBe(maskOnce(text).out);
     }
+  });
+
+  it('masks every string of events with an unknown shape', () => {
+    const out = readEvents(run(filter().f, sseText([{ data: { object: 'something.new', note: `n ${CARD}` } }])));
+    expect(json(out[0])).toEqual({ object: 'something.new', note: 'n [REDACTED:card]' });
   });
 
   it('passes comments through and reports findings', () => {

@@ -1,7 +1,7 @@
 // POST /v1/messages (JSON and the event stream the Anthropic SDK's MessageStream accumulates) and
 // POST /v1/messages/count_tokens.
 import { namedEvent, modelOf } from './sse.js';
-import { ARG_PIECE_CHARS, contentText, echo, estimateTokens, messagesTurn, replyDeltas, splitChars } from './text.js';
+import { ARG_PIECE_CHARS, contentText, echo, estimateTokens, messagesTurn, replyText, splitChars, streamDeltas } from './text.js';
 import { planToolCall } from './tools.js';
 import type { Exchange, MockReply } from './types.js';
 
@@ -15,8 +15,7 @@ function promptText(json: Json): string {
 
 export function messages(x: Exchange): MockReply {
   const turn = messagesTurn(x.json);
-  const deltas = replyDeltas(x.behaviour, echo(turn));
-  const text = deltas.join('');
+  const text = replyText(x.behaviour, echo(turn));
   const call = planToolCall(x.json, x.behaviour, text, turn.afterTool);
   const toolUseId = `toolu_mock_${x.seq}`;
   const inputTokens = estimateTokens(promptText(x.json));
@@ -39,7 +38,8 @@ export function messages(x: Exchange): MockReply {
   emit('message_start', { message: { ...base, content: [], stop_reason: null, stop_sequence: null, usage: startUsage } });
   emit('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
   emit('ping', {});
-  for (const d of deltas) emit('content_block_delta', { index: 0, delta: { type: 'text_delta', text: d } });
+  const pre = 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":';
+  for (const d of streamDeltas(x.behaviour, text)) events.push(`${pre}${JSON.stringify(d)}}}\n\n`);
   emit('content_block_stop', { index: 0 });
   if (call) {
     emit('content_block_start', { index: 1, content_block: { type: 'tool_use', id: toolUseId, name: call.name, input: {} } });

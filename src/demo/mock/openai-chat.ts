@@ -1,6 +1,6 @@
 // POST /v1/chat/completions: JSON and SSE (`chat.completion.chunk`), n choices, tool calls, include_usage.
 import { DONE, dataEvent, modelOf, nowSeconds } from './sse.js';
-import { ARG_PIECE_CHARS, echo, estimateTokens, messagesTurn, replyDeltas, splitChars } from './text.js';
+import { ARG_PIECE_CHARS, echo, estimateTokens, messagesTurn, replyText, splitChars, streamDeltas } from './text.js';
 import { planToolCall, type ToolCall } from './tools.js';
 import type { Exchange, MockReply } from './types.js';
 
@@ -11,7 +11,6 @@ interface Plan {
   created: number;
   model: string;
   n: number;
-  deltas: string[];
   text: string;
   call: ToolCall | undefined;
   seq: number;
@@ -24,8 +23,7 @@ function choiceCount(n: unknown): number {
 
 function plan(x: Exchange): Plan {
   const turn = messagesTurn(x.json);
-  const deltas = replyDeltas(x.behaviour, echo(turn));
-  const text = deltas.join('');
+  const text = replyText(x.behaviour, echo(turn));
   const n = choiceCount(x.json.n);
   const call = planToolCall(x.json, x.behaviour, text, turn.afterTool);
   const prompt = estimateTokens(turn.text);
@@ -35,7 +33,6 @@ function plan(x: Exchange): Plan {
     created: nowSeconds(),
     model: modelOf(x.json, 'gpt-mock'),
     n,
-    deltas,
     text,
     call,
     seq: x.seq,
@@ -64,7 +61,7 @@ function json(p: Plan): MockReply {
   return { kind: 'json', status: 200, body: JSON.stringify(body) };
 }
 
-function stream(p: Plan, includeUsage: boolean): MockReply {
+function stream(p: Plan, x: Exchange, includeUsage: boolean): MockReply {
   const head = { id: p.id, object: 'chat.completion.chunk', created: p.created, model: p.model };
   const chunk = (choice: number, delta: object, finish: string | null): string =>
     dataEvent({
@@ -84,8 +81,14 @@ function stream(p: Plan, includeUsage: boolean): MockReply {
       for (let i = 0; i < p.n; i++) events.push(chunk(i, { tool_calls: [{ index: 0, function: { arguments: piece } }] }, null));
     }
   } else {
+    // The hot path (one event per delta): a string template instead of a JSON.stringify per event.
+    const pre = `data: {"id":"${p.id}","object":"chat.completion.chunk","created":${p.created},"model":${JSON.stringify(p.model)},"choices":[{"index":`;
+    const post = `},"logprobs":null,"finish_reason":null}]${includeUsage ? ',"usage":null' : ''}}\n\n`;
     // Choices interleave delta by delta, as the real API does, so per-choice state in consumers gets exercised.
-    for (const d of p.deltas) for (let i = 0; i < p.n; i++) events.push(chunk(i, { content: d }, null));
+    for (const d of streamDeltas(x.behaviour, p.text)) {
+      const content = JSON.stringify(d);
+      for (let i = 0; i < p.n; i++) events.push(`${pre}${i},"delta":{"content":${content}${post}`);
+    }
   }
   for (let i = 0; i < p.n; i++) events.push(chunk(i, {}, p.call ? 'tool_calls' : 'stop'));
   if (includeUsage) events.push(dataEvent({ ...head, choices: [], usage: p.usage }));
@@ -100,5 +103,5 @@ export function wantsUsage(json: Record<string, unknown>): boolean {
 
 export function chatCompletions(x: Exchange): MockReply {
   const p = plan(x);
-  return x.json.stream === true ? stream(p, wantsUsage(x.json)) : json(p);
+  return x.json.stream === true ? stream(p, x, wantsUsage(x.json)) : json(p);
 }

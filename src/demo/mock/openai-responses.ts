@@ -1,7 +1,7 @@
 // POST /v1/responses: the Response object as JSON, or the named-event stream the openai SDK's
 // `responses.stream()` accumulates (created → output_item.added → content_part.added → deltas → … → completed).
 import { namedEvent, modelOf, nowSeconds } from './sse.js';
-import { ARG_PIECE_CHARS, echo, estimateTokens, replyDeltas, responsesTurn, splitChars } from './text.js';
+import { ARG_PIECE_CHARS, echo, estimateTokens, replyText, responsesTurn, splitChars, streamDeltas } from './text.js';
 import { planToolCall } from './tools.js';
 import type { Exchange, MockReply } from './types.js';
 
@@ -48,8 +48,7 @@ function usageOf(input: string, output: string): Json {
 
 export function responses(x: Exchange): MockReply {
   const turn = responsesTurn(x.json);
-  const deltas = replyDeltas(x.behaviour, echo(turn));
-  const text = deltas.join('');
+  const text = replyText(x.behaviour, echo(turn));
   const call = planToolCall(x.json, x.behaviour, text, turn.afterTool);
   const itemId = call ? `fc_mock_${x.seq}` : `msg_mock_${x.seq}`;
   const done: Json = call
@@ -74,7 +73,9 @@ export function responses(x: Exchange): MockReply {
   } else {
     emit('response.output_item.added', { output_index: 0, item: { ...done, status: 'in_progress', content: [] } });
     emit('response.content_part.added', { ...at, content_index: 0, part: outputText('') });
-    for (const d of deltas) emit('response.output_text.delta', { ...at, content_index: 0, delta: d, logprobs: [] });
+    const pre = `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":`;
+    const mid = `,"item_id":"${itemId}","output_index":0,"content_index":0,"delta":`;
+    for (const d of streamDeltas(x.behaviour, text)) events.push(`${pre}${sequence++}${mid}${JSON.stringify(d)},"logprobs":[]}\n\n`);
     emit('response.output_text.done', { ...at, content_index: 0, text, logprobs: [] });
     emit('response.content_part.done', { ...at, content_index: 0, part: outputText(text) });
   }

@@ -1,4 +1,5 @@
-// SSE framing for the two event formats: OpenAI (`data:` only) and named events (Anthropic, responses API).
+// SSE framing for the two event formats (OpenAI `data:` only; named events for Anthropic and the responses
+// API), plus the small fields every payload shares.
 
 export const DONE = 'data: [DONE]\n\n';
 

@@ -98,10 +98,15 @@ export function estimateTokens(text: string): number {
   return text.length === 0 ? 0 : Math.ceil(text.length / 4);
 }
 
-/** The deltas to send: exact deltas, else the exact reply, else the echo; split per the behaviour. */
-export function replyDeltas(b: { deltas?: string[]; reply?: string; chunkChars?: number }, fallback: string): string[] {
-  if (b.deltas !== undefined && b.deltas.length > 0) return b.deltas;
-  return split(b.reply ?? fallback, b.chunkChars);
+/** The full reply: exact deltas joined, else the exact reply, else the echo. JSON replies need no splitting. */
+export function replyText(b: { deltas?: string[]; reply?: string }, fallback: string): string {
+  if (b.deltas !== undefined && b.deltas.length > 0) return b.deltas.join('');
+  return b.reply ?? fallback;
+}
+
+/** The deltas to stream for `text` (from `replyText`): the exact deltas when given, else `text` split. */
+export function streamDeltas(b: { deltas?: string[]; chunkChars?: number }, text: string): string[] {
+  return b.deltas !== undefined && b.deltas.length > 0 ? b.deltas : split(text, b.chunkChars);
 }
 
 /** Tool arguments stream in small pieces, as real providers send them. */

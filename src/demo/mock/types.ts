@@ -15,7 +15,7 @@ export interface ReceivedRequest {
   /** Body text, truncated to `maxBodyChars` (see `bodyBytes` for the real size). */
   body: string;
   bodyBytes: number;
-  /** Whether the status sent was an error or the socket was reset on purpose. */
+  /** HTTP status sent; undefined while pending, when hanging, or when reset before any response. */
   status?: number;
   /** The client closed the connection before the response was complete. */
   aborted: boolean;
@@ -27,7 +27,7 @@ export interface ReceivedRequest {
 
 /** How the mock answers one request. Every field is optional; unset means the default behaviour. */
 export interface MockBehaviour {
-  /** Answer with this HTTP status and a provider-shaped error body. */
+  /** Answer with this HTTP status (>= 400) and a provider-shaped error body; lower values are ignored. */
   status?: number;
   /** Message for the error body when `status` is set. */
   errorMessage?: string;

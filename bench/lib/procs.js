@@ -1,0 +1,123 @@
+// Child processes of the harness (Sluice, the mock, the baselines): started with a deadline, tracked,
+// and always stopped — at the end, on an error, and on Ctrl-C.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const live = new Set();
+let hooked = false;
+
+/** Children lead their own process group, so wrappers (nginx's) and what they spawn go down together. */
+function signalGroup(child, sig) {
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    child.kill(sig);
+  }
+}
+
+function hookExit() {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', function killLeftovers() {
+    for (const child of live) signalGroup(child, 'SIGKILL');
+  });
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, function stopAll() {
+      process.stderr.write(`\nbench: ${sig}, stopping children\n`);
+      for (const child of live) signalGroup(child, 'SIGTERM');
+      setTimeout(() => process.exit(130), 1000).unref();
+    });
+  }
+}
+
+/**
+ * Spawns `cmd args` and resolves once a stdout line matches `ready` (its first group is returned as
+ * `url`). Rejects with the child's stderr tail if it exits or misses the deadline first.
+ */
+export function startChild(name, cmd, args, { ready = /^(https?:\/\/\S+)/, timeoutMs = 20_000, ipc = false, env } = {}) {
+  hookExit();
+  const child = spawn(cmd, args, {
+    stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    env: env ?? process.env,
+    detached: true,
+  });
+  live.add(child);
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  exited.then(() => live.delete(child));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => fail(`did not report ready within ${timeoutMs} ms`), timeoutMs);
+    function fail(why) {
+      clearTimeout(timer);
+      signalGroup(child, 'SIGKILL');
+      reject(new Error(`${name}: ${why}${stderr ? `\n${stderr.trim().split('\n').slice(-12).join('\n')}` : ''}`));
+    }
+    function onData(d) {
+      out += d.toString();
+      for (const line of out.split('\n')) {
+        const m = ready.exec(line.trim());
+        if (m) {
+          clearTimeout(timer);
+          child.stdout.off('data', onData);
+          child.stdout.resume();
+          resolve(handle(name, child, m[1], exited));
+          return;
+        }
+      }
+      out = out.slice(-4000);
+    }
+    child.stdout.on('data', onData);
+    child.once('error', (err) => fail(err.message));
+    exited.then(({ code, signal }) => fail(`exited (${signal ?? `code ${code}`}) before it was ready`));
+  });
+}
+
+function handle(name, child, url, exited) {
+  return {
+    name,
+    url,
+    pid: child.pid,
+    child,
+    /** SIGTERM, then SIGKILL if it has not gone after `graceMs`. */
+    async stop(graceMs = 3000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      signalGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Resident set size of a process in bytes from /proc (Linux); null elsewhere or when it is gone. */
+export function rssOf(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Asks a child started with `ipc: true` for its memory after an optional full GC (see sluice-child.js). */
+export function askMemory(handle, { gc = false, timeoutMs = 5000 } = {}) {
+  const child = handle.child;
+  if (!child.connected) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(null), timeoutMs);
+    function done(v) {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(v);
+    }
+    function onMessage(msg) {
+      if (msg && msg.type === 'memory') done(msg.memory);
+    }
+    child.on('message', onMessage);
+    child.send({ type: 'memory', gc });
+  });
+}

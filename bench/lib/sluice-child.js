@@ -1,0 +1,36 @@
+// `node --expose-gc bench/lib/sluice-child.js <sluice.yaml>`: Sluice alone in its own process, so the load
+// generator and the mock never share its event loop. Prints its URL once listening; answers
+// `{type:'memory', gc}` IPC messages with process.memoryUsage() (after a full GC when asked and exposed).
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseConfig } from '../../dist/config/load.js';
+import { startSluice } from '../../dist/main.js';
+import { silentLogger } from '../../dist/observe/logger.js';
+
+const file = process.argv[2];
+if (!file) {
+  process.stderr.write('usage: node bench/lib/sluice-child.js <sluice.yaml>\n');
+  process.exit(2);
+}
+const abs = resolve(file);
+const sluice = await startSluice(parseConfig(readFileSync(abs, 'utf8'), abs), { logger: silentLogger() });
+process.stdout.write(`${sluice.url}\n`);
+
+process.on('message', function onMessage(msg) {
+  if (msg?.type !== 'memory') return;
+  if (msg.gc && typeof globalThis.gc === 'function') globalThis.gc();
+  process.send?.({ type: 'memory', memory: process.memoryUsage() });
+});
+
+let stopping = false;
+function stop() {
+  if (stopping) return;
+  stopping = true;
+  sluice.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.on('disconnect', stop);

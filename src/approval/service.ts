@@ -1,0 +1,101 @@
+// Just-in-time approvals: the gateway's ApprovalStep (hold / ticket / standing grant) and the reviewer API
+// (AdminRoutes under /sluice/approvals), sharing one store and one lifecycle that audits and notifies.
+import type { AuditRecordInput } from '../audit/record.js';
+import type { Logger } from '../observe/logger.js';
+import type { AdminRoutes, ApprovalStep } from '../ports.js';
+import type { Identity } from '../types.js';
+import { SluiceError } from '../errors.js';
+import { APPROVALS_DEFAULTS } from './config.js';
+import { createGate } from './gate.js';
+import { createLifecycle } from './lifecycle.js';
+import { createReviewerRoutes } from './routes.js';
+import { createMemoryApprovalStore, type ApprovalStore } from './store.js';
+import { realTimers, type Timers } from './timers.js';
+import { createWebhookNotifier, type WebhookNotifier, type WebhookOptions, type WebhookStats } from './webhook.js';
+
+export interface ApprovalsOptions {
+  /** Defaults to the in-memory store sized by maxRecords / maxGrants / retainSeconds. */
+  store?: ApprovalStore;
+  /** Read on every reviewer call, so policy hot reloads apply at once. */
+  reviewerGroups: () => string[];
+  authenticate: (headers: Record<string, string>, remote: string) => Promise<Identity>;
+  webhook?: WebhookOptions;
+  /** Receives one `kind: 'approval'` record per event (requested, approved, denied, expired, cancelled). */
+  audit: (record: AuditRecordInput) => void;
+  logger: Logger;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  timers?: Timers;
+  defaultTimeoutSeconds?: number;
+  retainSeconds?: number;
+  maxRecords?: number;
+  maxGrants?: number;
+  maxGrantMinutes?: number;
+  promptBytes?: number;
+  publicUrl?: string;
+  /** How often overdue tickets are expired (and audited) in the background; 0 turns it off. */
+  sweepIntervalMs?: number;
+}
+
+export interface Approvals extends ApprovalStep, AdminRoutes {
+  readonly store: ApprovalStore;
+  webhookStats(): WebhookStats | undefined;
+  /** Held requests end with SLUICE_SHUTTING_DOWN (their approvals are cancelled); stops retries and sweeps. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_SWEEP_MS = 30_000;
+
+export function createApprovals(opts: ApprovalsOptions): Approvals {
+  const o = { ...APPROVALS_DEFAULTS, ...stripUndefined(opts) };
+  const now = opts.now ?? Date.now;
+  const timers = opts.timers ?? realTimers;
+  const logger = opts.logger.child({ component: 'approvals' });
+  const ownStore = opts.store === undefined;
+  const store = opts.store ?? createMemoryApprovalStore({ maxRecords: o.maxRecords, maxGrants: o.maxGrants, retainMs: o.retainSeconds * 1000 });
+  let notifier: WebhookNotifier | undefined;
+  if (opts.webhook) notifier = createWebhookNotifier(opts.webhook, { logger, now, timers });
+
+  const lifecycle = createLifecycle({ store, now, audit: opts.audit, logger, notifier, publicUrl: o.publicUrl });
+  const gate = createGate({
+    store,
+    lifecycle,
+    now,
+    timers,
+    defaultTimeoutMs: o.defaultTimeoutSeconds * 1000,
+    redeemMs: o.retainSeconds * 1000,
+    promptBytes: o.promptBytes,
+  });
+  const handle = createReviewerRoutes({
+    store,
+    lifecycle,
+    authenticate: opts.authenticate,
+    reviewerGroups: opts.reviewerGroups,
+    maxGrantMinutes: o.maxGrantMinutes,
+    logger,
+  });
+
+  const sweepMs = opts.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
+  const sweeper = sweepMs > 0 ? setInterval(sweep, sweepMs) : undefined;
+  sweeper?.unref();
+  function sweep(): void {
+    lifecycle.sweep().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'approval sweep failed'));
+  }
+
+  return {
+    await: gate.await,
+    handle,
+    store,
+    webhookStats: () => notifier?.stats(),
+    async close() {
+      if (sweeper) clearInterval(sweeper);
+      await gate.abortHolds(new SluiceError('SLUICE_SHUTTING_DOWN', 'Gateway is shutting down; the approval was cancelled', { headers: { 'retry-after': '1' } }));
+      await notifier?.close();
+      if (ownStore) store.close();
+    },
+  };
+}
+
+function stripUndefined<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

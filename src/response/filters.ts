@@ -1,0 +1,140 @@
+// Picks the response filter for one exchange from its content type and provider, and connects it to
+// the request context: findings, masked text for audit, usage, and token restore when policy allows.
+import type { RequestContext } from '../context.js';
+import { SluiceError } from '../errors.js';
+import type { TextScanner } from '../inspect/api.js';
+import type { Finding, TokenUsage } from '../types.js';
+import type { BodyFilter } from '../upstream/relay.js';
+import { createAnthropicStreamFilter } from './anthropic-stream.js';
+import type { MaskingOptions } from './fields.js';
+import { maskJsonResponse } from './json.js';
+import { createOpenAIStreamFilter } from './openai-stream.js';
+import type { StreamFilter } from './stream.js';
+
+export interface ResponseFilterOptions {
+  /** A fresh streaming scanner for one field of the response (the engine's, for this caller's profile). */
+  newScanner: () => TextScanner;
+  /** Largest JSON/text body buffered for masking. */
+  maxBufferedBytes: number;
+  /** Largest single SSE event. */
+  maxEventChars: number;
+  /** Masked response text kept on the context for audit. */
+  maxAuditChars: number;
+}
+
+const decoder = new TextDecoder();
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+function header(h: Headers, name: string): string {
+  const v = h[name];
+  return (Array.isArray(v) ? v[0] : v ?? '').toLowerCase();
+}
+
+/** Only Sluice's own tokens from this request are restored; anything else in `<…>` is left alone. */
+export function restoreFrom(tokens: Array<{ token: string; value: string }>): { restore: (t: string) => string; maxTokenChars: number } {
+  const vault = new Map(tokens.map((t) => [t.token, t.value]));
+  const maxTokenChars = Math.max(2, ...tokens.map((t) => t.token.length));
+  return {
+    restore: (text) => text.replace(/<[A-Za-z0-9_]+>/g, (tok) => vault.get(tok) ?? tok),
+    maxTokenChars,
+  };
+}
+
+function contextHooks(ctx: RequestContext, opts: ResponseFilterOptions) {
+  let audit = '';
+  return {
+    onFindings: function addFindings(findings: Finding[]) {
+      for (const f of findings) {
+        ctx.findings.push(f);
+        const s = ctx.findingSummary.find((x) => x.detector === f.detector && x.action === f.action);
+        if (s) s.count++;
+        else ctx.findingSummary.push({ detector: f.detector, type: f.type, action: f.action, count: 1 });
+      }
+    },
+    onText: function keepForAudit(masked: string) {
+      if (audit.length >= opts.maxAuditChars) return;
+      audit += masked.slice(0, opts.maxAuditChars - audit.length);
+      ctx.maskedResponse = audit;
+    },
+    onUsage: function setUsage(u: TokenUsage) {
+      ctx.usage = u;
+    },
+  };
+}
+
+function streamFilter(f: StreamFilter): BodyFilter {
+  return {
+    mode: 'stream',
+    push: (chunk) => f.push(chunk),
+    end: () => f.end(),
+    fail: (err) => f.error(err),
+  };
+}
+
+/** Swallows the body and fails at the end: the relay then cuts the response instead of sending it. */
+function refuse(err: SluiceError): BodyFilter {
+  return {
+    mode: 'buffer',
+    push: () => [],
+    end: () => {
+      throw err;
+    },
+  };
+}
+
+function bufferFilter(ctx: RequestContext, opts: ResponseFilterOptions, masking: MaskingOptions): BodyFilter {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const maskText = function maskText(s: string) {
+    const sc = opts.newScanner();
+    const a = sc.push(s);
+    const b = sc.end();
+    return { out: a.out + b.out, findings: b.findings.length ? [...a.findings, ...b.findings] : a.findings };
+  };
+  return {
+    mode: 'buffer',
+    push: function collect(chunk) {
+      size += chunk.byteLength;
+      // Over the cap nothing more is kept; end() then refuses to answer rather than send unscanned bytes.
+      if (size <= opts.maxBufferedBytes) chunks.push(chunk);
+      return [];
+    },
+    end: function maskBody() {
+      if (size > opts.maxBufferedBytes) {
+        throw new SluiceError('SLUICE_INSPECTION_FAILED', `Upstream response exceeds ${opts.maxBufferedBytes} bytes; not relayed`);
+      }
+      const r = maskJsonResponse(Buffer.concat(chunks), ctx.route!.provider, ctx.route!.route, { ...masking, maskText });
+      masking.onFindings?.(r.findings);
+      masking.onText?.(decoder.decode(r.masked));
+      if (r.usage) ctx.usage = r.usage;
+      return [r.body];
+    },
+  };
+}
+
+/** The filter for this response, or null when it carries nothing to inspect (binary, or masking off). */
+export function responseFilter(ctx: RequestContext, headers: Headers, opts: ResponseFilterOptions): BodyFilter | null {
+  const route = ctx.route;
+  if (route === undefined || !route.inspect) return null;
+  const type = header(headers, 'content-type');
+  const sse = type.startsWith('text/event-stream');
+  const textual = sse || type.includes('json') || type.startsWith('text/');
+  if (!textual) return null;
+  const encoding = header(headers, 'content-encoding');
+  if (encoding !== '' && encoding !== 'identity') {
+    // Sluice asks for identity encoding; compressed bytes cannot be masked, so they are not relayed.
+    return refuse(new SluiceError('SLUICE_INSPECTION_FAILED', `Upstream response is ${encoding}-encoded and cannot be inspected`));
+  }
+  const hooks = contextHooks(ctx, opts);
+  const tokens = ctx.decision?.restoreTokens ? ctx.issuedTokens ?? [] : [];
+  const restore = tokens.length > 0 ? restoreFrom(tokens) : undefined;
+  const masking: MaskingOptions = { newScanner: opts.newScanner, onFindings: hooks.onFindings, onText: hooks.onText, ...restore };
+  if (!sse) return bufferFilter(ctx, opts, masking);
+  const common = { ...masking, onUsage: hooks.onUsage, maxEventChars: opts.maxEventChars };
+  return streamFilter(
+    route.provider === 'anthropic'
+      ? createAnthropicStreamFilter(common)
+      : createOpenAIStreamFilter({ ...common, stripUsage: ctx.includeUsage !== true }),
+  );
+}
