@@ -33,6 +33,7 @@ export const ERRORS = Object.freeze({
   SLUICE_APPROVAL_REQUIRED: spec(403, 'client', 'permission_error', 'permission_error'),
   SLUICE_APPROVAL_TIMEOUT: spec(403, 'client', 'permission_error', 'permission_error'),
   SLUICE_JUSTIFICATION_REQUIRED: spec(400, 'client', 'invalid_request_error', 'invalid_request_error'),
+  SLUICE_APPROVAL_CONFLICT: spec(409, 'client', 'invalid_request_error', 'invalid_request_error'),
   SLUICE_NOT_FOUND: spec(404, 'client', 'invalid_request_error', 'not_found_error'),
   SLUICE_METHOD_NOT_ALLOWED: spec(405, 'client', 'invalid_request_error', 'invalid_request_error'),
   SLUICE_BODY_TOO_LARGE: spec(413, 'client', 'invalid_request_error', 'request_too_large'),

@@ -67,13 +67,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     inFlight++;
     let provider: ProviderKind = 'openai';
     let audited = false;
-    const audit = () => {
-      if (audited) return;
+    const audit = (): Promise<void> | undefined => {
+      if (audited) return undefined;
       audited = true;
       finishTimings(ctx);
       observe(ctx);
-      deps.audit.exchange(ctx);
       inFlight--;
+      return deps.audit.exchange(ctx);
     };
     // The body must be read from the first tick: uWS only delivers chunks to a registered onData.
     let bodyPromise: Promise<Uint8Array> | undefined;
@@ -87,7 +87,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
       if (x.path.startsWith('/sluice/') && deps.admin) {
         const body = await bodyPromise;
-        const out = await deps.admin.handle(ctx, body);
+        // Admin routes read their query (e.g. `?status=`) from the path.
+        const out = await deps.admin.handle(x.query ? { ...ctx, path: `${x.path}?${x.query}` } : ctx, body);
         if (out) {
           ctx.status = out.status;
           x.respond(out.status, [...JSON_HEADERS, ['x-request-id', ctx.id], ...(out.headers ?? [])], JSON.stringify(out.body));
@@ -130,7 +131,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
       if (x.aborted) {
         ctx.clientAborted = true;
-        return audit();
+        return void audit();
       }
       ctx.auditDecision ??= changed ? 'masked' : 'allowed';
       relay(x, ctx, profile, verdict, upstreamBody, audit);
@@ -141,11 +142,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (e.source === 'internal' && e.code === 'SLUICE_INTERNAL') logger.error({ reqId: ctx.id, err: e.cause }, 'internal error');
       if (e.code.startsWith('SLUICE_AUTH_')) metrics.authFailures.inc({ code: e.code });
       ctx.auditDecision ??= decisionForError(e);
-      if (ctx.auditDecision === 'held') ctx.auditDecision = 'denied';
+      // A ticket's first answer leaves the request held (pending review); any other failure while held is a denial.
+      if (ctx.auditDecision === 'held' && e.code !== 'SLUICE_APPROVAL_REQUIRED') ctx.auditDecision = 'denied';
       if (x.aborted) ctx.clientAborted = true;
       // Answering before the body was read: ask uWS to close, since the rest of the body is still in flight.
-      respondError(x, ctx, provider, e, bodyPromise === undefined || e.code === 'SLUICE_BODY_TOO_LARGE');
-      audit();
+      const close = bodyPromise === undefined || e.code === 'SLUICE_BODY_TOO_LARGE';
+      const durable = audit();
+      if (durable) await durable;
+      respondError(x, ctx, provider, e, close);
     }
   }
 
@@ -177,7 +181,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return { upstreamBody: result.body, changed: result.changed };
   }
 
-  function relay(x: ClientExchange, ctx: RequestContext, profile: InspectionProfile, verdict: Verdict, body: Uint8Array, done: () => void): void {
+  function relay(x: ClientExchange, ctx: RequestContext, profile: InspectionProfile, verdict: Verdict, body: Uint8Array, done: () => Promise<void> | undefined): void {
     const route = ctx.route!;
     const upstream = deps.upstreams.get(route.connection)!;
     const tSend = performance.now();
@@ -205,7 +209,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         } else ctx.status = status;
         if (aborted) ctx.clientAborted = true;
         deps.policy.record?.(ctx);
-        done();
+        return done();
       },
     });
     forward(

@@ -1,5 +1,5 @@
 // config + policies → gateway → listen; graceful shutdown.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile, type LoadedConfig } from './config/load.js';
@@ -20,6 +20,7 @@ import { formatIssue } from './policy/load.js';
 import { createPolicyStep } from './policy/step.js';
 import { createResponseStep } from './response/step.js';
 import { createAuditStep } from './audit/step.js';
+import { createApprovals, validateApprovalsConfig } from './approval/index.js';
 
 export interface Sluice {
   port: number;
@@ -70,6 +71,13 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
   const secret = inspectionSecret(config, logger);
   const policy = createPolicyStep(policies, secret);
   const upstreams = createUpstreams(config.connections);
+  const approvals = createApprovals({
+    ...validateApprovalsConfig(config.approvals),
+    reviewerGroups: () => policies.current().reviewerGroups,
+    authenticate: (h, r) => auth.authenticate(h, r),
+    audit: (rec) => audit.append(rec),
+    logger: logger.child({ component: 'approvals' }),
+  });
 
   const gateway = createGateway({
     config,
@@ -82,6 +90,8 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
     inspect: inspector,
     response: createResponseStep(config.inspection),
     audit,
+    approvals,
+    admin: approvals,
   });
 
   let server: HttpServer;
@@ -108,6 +118,8 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
       closing ??= (async () => {
         gateway.draining = true;
         server.stopListening();
+        // Held requests end now (503, retry) rather than waiting out the grace period.
+        await approvals.close();
         const deadline = Date.now() + config.server.shutdownGraceMs;
         while (gateway.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         if (gateway.inFlight > 0) logger.warn({ inFlight: gateway.inFlight }, 'shutdown grace period over; abandoning in-flight requests');
@@ -128,7 +140,8 @@ export async function startFromFile(file: string, opts: StartOptions = {}): Prom
 
 /** HMAC key for `hash`/`tokenize`: configured, persisted in demo mode, or random per start (tokens then don't survive restarts). */
 function inspectionSecret(config: SluiceConfig, logger: Logger): string {
-  if (config.policies.secret) return config.policies.secret;
+  // Any configured string works: the HMAC key is derived from it.
+  if (config.policies.secret) return createHash('sha256').update(`sluice-inspection:${config.policies.secret}`).digest('hex');
   if (config.demo.enabled) {
     const file = join(config.demo.dir, 'inspection-secret');
     if (!existsSync(file)) {

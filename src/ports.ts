@@ -42,8 +42,11 @@ export interface ResponseStep {
 }
 
 export interface AuditStep {
-  /** Called exactly once per exchange, on success and on every failure. Never throws. */
-  exchange(ctx: RequestContext): void;
+  /**
+   * Called exactly once per exchange, on success and on every failure, before the client sees the end of the
+   * response. Never throws. Returns a promise when the record must be durable before the response may end.
+   */
+  exchange(ctx: RequestContext): Promise<void> | undefined;
 }
 
 /** Admin/operator endpoints under `/sluice/` (approvals, shadow summary). */

@@ -17,7 +17,7 @@ export function microFiles(dir = MICRO_DIR) {
 
 function runFile(file, quick, log) {
   return new Promise(function run(resolve) {
-    const child = spawn(process.execPath, [join(REPO, 'bench/lib/micro-child.js'), file, ...(quick ? ['--quick'] : [])], {
+    const child = spawn(process.execPath, ['--expose-gc', join(REPO, 'bench/lib/micro-child.js'), file, ...(quick ? ['--quick'] : [])], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     let rows = null;

@@ -30,6 +30,11 @@ function hookExit() {
   }
 }
 
+/** The informative part of a crashed child's stderr: no stack frames, the last few lines. */
+function errorLines(stderr) {
+  return stderr.trim().split('\n').filter((l) => !/^\s+at /.test(l) && l.trim() !== '').slice(-6).join('\n');
+}
+
 /**
  * Spawns `cmd args` and resolves once a stdout line matches `ready` (its first group is returned as
  * `url`). Rejects with the child's stderr tail if it exits or misses the deadline first.
@@ -54,7 +59,7 @@ export function startChild(name, cmd, args, { ready = /^(https?:\/\/\S+)/, timeo
     function fail(why) {
       clearTimeout(timer);
       signalGroup(child, 'SIGKILL');
-      reject(new Error(`${name}: ${why}${stderr ? `\n${stderr.trim().split('\n').slice(-12).join('\n')}` : ''}`));
+      reject(new Error(`${name}: ${why}${stderr ? `\n${errorLines(stderr)}` : ''}`));
     }
     function onData(d) {
       out += d.toString();

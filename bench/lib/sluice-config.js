@@ -10,6 +10,8 @@ import { applyCell } from './sweep-spec.js';
 export const REPO = resolve(import.meta.dirname, '../..');
 /** Far above anything a benchmark sends, so quotas are evaluated on every request but never trip. */
 const BENCH_QUOTA = 1_000_000_000_000;
+/** HMAC key for tokenize/hash (hex, as policies.secret requires); fixed so runs are comparable. */
+const BENCH_SECRET = '5eed'.repeat(16);
 
 /**
  * The shipped policies with every quota limit raised: at 2,000 req/s from one subject the default
@@ -45,7 +47,7 @@ export function benchConfig({ dir, mockUrl, demoEntry, cell = {} }) {
     identity: { issuers: [demoEntry], allowJobHeader: true },
     connections: [conn('openai', 'openai', 'sk-bench-upstream-openai', { default: true }), conn('anthropic', 'anthropic', 'sk-ant-bench-upstream')],
     inspection: { inlineBelowBytes: 65536, pool: { minThreads: 1, maxThreads: 2 } },
-    policies: { dir: join(dir, 'policies'), watch: false, secret: 'bench-secret-0123456789abcdef0123' },
+    policies: { dir: join(dir, 'policies'), watch: false, secret: BENCH_SECRET },
     audit: { dir: join(dir, 'audit'), fsync: 'group' },
     logging: { level: 'silent' },
   };

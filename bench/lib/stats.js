@@ -6,7 +6,8 @@ export function percentile(sorted, p) {
   const n = sorted.length;
   if (n === 0) return null;
   if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be within 0..100, got ${p}`);
-  const rank = Math.max(1, Math.ceil((p / 100) * n));
+  // The epsilon absorbs float error (99.9/100 × 2000 = 1998.0000000000002 must be rank 1998, not 1999).
+  const rank = Math.max(1, Math.ceil((p * n) / 100 - 1e-9));
   return sorted[rank - 1];
 }
 

@@ -80,3 +80,11 @@ export function cellToYaml(cell) {
 export function describeCell(cell) {
   return Object.entries(cell).map(([k, v]) => `${k}=${v}`).join(' ');
 }
+
+/** Best cell by `by` among cells without errors (among all measured cells when every one had errors). */
+export function bestCell(cells, by, lowerIsBetter) {
+  const clean = cells.filter((c) => c.errors === 0 && typeof c[by] === 'number');
+  const pool = clean.length > 0 ? clean : cells.filter((c) => typeof c[by] === 'number');
+  if (pool.length === 0) return undefined;
+  return pool.reduce((best, c) => ((lowerIsBetter ? c[by] < best[by] : c[by] > best[by]) ? c : best));
+}

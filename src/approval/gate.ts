@@ -52,16 +52,16 @@ export function createGate(deps: GateDeps): Gate {
       timeoutMs: seconds !== undefined && seconds > 0 ? seconds * 1000 : deps.defaultTimeoutMs,
       hash: requestHash(ctx),
     };
+    if (await viaGrant(ask)) return;
     const ticket = ctx.headers[TICKET_HEADER];
     if (ticket !== undefined) return redeem(ask, ticket.trim());
-    if (await viaGrant(ask)) return;
     return ask.mode === 'ticket' ? issueTicket(ask) : hold(ask, onCancel);
   }
 
   async function viaGrant({ ctx, identity, rule }: Ask): Promise<boolean> {
     if (!identity.job) return false;
     const g = await store.findGrant(identity.job, rule, now());
-    if (!g) return false;
+    if (!g || g.subject !== identity.subject) return false;
     ctx.approvalId = g.approvalId;
     ctx.approver = `grant:${g.reviewer}`;
     return true;

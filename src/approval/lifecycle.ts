@@ -38,7 +38,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     if (!r.changed || !r.approval) return r;
     const a = r.approval;
     if (s.status === 'approved' && s.grantMinutes !== null && a.identity.job !== null) {
-      await store.addGrant({ job: a.identity.job, rule: a.rule, reviewer: s.reviewer, approvalId: a.id, until: now() + s.grantMinutes * 60_000 });
+      await store.addGrant({ job: a.identity.job, subject: a.identity.subject, rule: a.rule, reviewer: s.reviewer, approvalId: a.id, until: now() + s.grantMinutes * 60_000 });
     }
     announce(a, s.status);
     return r;

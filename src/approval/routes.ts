@@ -43,9 +43,9 @@ export function createReviewerRoutes(deps: RoutesDeps): AdminRoutes['handle'] {
       const reviewer = await authorize(ctx);
       const parts = path.slice(BASE.length).split('/').filter((p) => p !== '');
       if (parts.length === 0) return only(ctx, 'GET') ?? (await list(new URLSearchParams(query)));
-      if (parts.length === 1) return only(ctx, 'GET') ?? (await show(decodeURIComponent(parts[0])));
+      if (parts.length === 1) return only(ctx, 'GET') ?? (await show(decodeSegment(parts[0])));
       if (parts.length === 2 && (parts[1] === 'approve' || parts[1] === 'deny')) {
-        return only(ctx, 'POST') ?? (await decide(decodeURIComponent(parts[0]), parts[1], reviewer, body));
+        return only(ctx, 'POST') ?? (await decide(decodeSegment(parts[0]), parts[1], reviewer, body));
       }
       throw new SluiceError('SLUICE_NOT_FOUND', `No such approvals endpoint: ${ctx.method} ${path}`);
     } catch (err) {
@@ -122,6 +122,15 @@ function only(ctx: RequestContext, method: 'GET' | 'POST'): AdminResponse | unde
 function splitQuery(path: string): [string, string] {
   const i = path.indexOf('?');
   return i < 0 ? [path, ''] : [path.slice(0, i), path.slice(i + 1)];
+}
+
+/** A malformed escape is just an id that does not exist, not a server error. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function notFound(id: string): SluiceError {

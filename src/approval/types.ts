@@ -52,9 +52,13 @@ export interface Approval {
   uses: number;
 }
 
-/** Same job + same rule pass without a new approval until `until`. */
+/**
+ * Same job + same rule pass without a new approval until `until`. The subject is kept too: a job name can come
+ * from a caller-set header (`allowJobHeader`), so only the caller the reviewer approved may use the grant.
+ */
 export interface StandingGrant {
   job: string;
+  subject: string;
   rule: string;
   reviewer: string;
   approvalId: string;

@@ -67,6 +67,7 @@ export function createWebhookNotifier(opts: WebhookOptions, deps: WebhookDeps): 
   const sleeps = new Map<unknown, () => void>();
   const stats: WebhookStats = { delivered: 0, failed: 0, dropped: 0, attempts: 0 };
   let closed = false;
+  let closing: Promise<void> | undefined;
 
   function send(type: string, approval: Record<string, unknown>): void {
     if (closed) return;
@@ -135,6 +136,7 @@ export function createWebhookNotifier(opts: WebhookOptions, deps: WebhookDeps): 
   }
 
   function sleep(ms: number): Promise<void> {
+    if (closed) return Promise.resolve();
     return new Promise((resolve) => {
       const h = timers.setTimeout(function wake() {
         sleeps.delete(h);
@@ -144,18 +146,23 @@ export function createWebhookNotifier(opts: WebhookOptions, deps: WebhookDeps): 
     });
   }
 
+  async function shutdown(): Promise<void> {
+    closed = true;
+    for (const [h, wake] of sleeps) {
+      timers.clearTimeout(h);
+      wake();
+    }
+    sleeps.clear();
+    for (const ac of aborts) ac.abort();
+    await Promise.allSettled([...inFlight]);
+    await agent.close();
+  }
+
   return {
     send,
-    async close() {
-      closed = true;
-      for (const [h, wake] of sleeps) {
-        timers.clearTimeout(h);
-        wake();
-      }
-      sleeps.clear();
-      for (const ac of aborts) ac.abort();
-      await Promise.allSettled([...inFlight]);
-      await agent.close();
+    close() {
+      closing ??= shutdown();
+      return closing;
     },
     stats: () => ({ ...stats }),
   };

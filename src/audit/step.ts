@@ -14,7 +14,7 @@ export interface GatewayAudit extends AuditStep {
 
 export function createAuditStep(cfg: AuditConfig, logger: Logger): GatewayAudit {
   if (!cfg.enabled) {
-    return { writer: undefined, exchange() {}, append() {}, async close() {} };
+    return { writer: undefined, exchange: () => undefined, append() {}, async close() {} };
   }
   const writer = createAuditWriter({
     dir: cfg.dir,
@@ -26,6 +26,7 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger): GatewayAudit 
     signingKeyFile: cfg.signingKeyFile,
     logger: logger.child({ component: 'audit' }),
   });
+  const strict = cfg.fsync === 'always';
   const capture = { mode: cfg.payloads, truncateBytes: cfg.truncateBytes };
   const opts: ExchangeRecordOptions = { request: capture, response: capture };
   return {
@@ -36,7 +37,10 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger): GatewayAudit 
       } catch (err) {
         // Audit must never break the request path; the writer counts drops in its stats.
         logger.error({ reqId: ctx.id, err: (err as Error).message }, 'audit: record could not be built');
+        return undefined;
       }
+      // `always`: the client sees the end of a response only once its record is on disk (no loss window).
+      return strict ? writer.flush().catch(() => undefined) : undefined;
     },
     append: (record) => void writer.append(record),
     close: () => writer.close(),

@@ -15,6 +15,7 @@ const MESSAGES: Record<AuthCode, string> = {
   SLUICE_AUTH_WRONG_AUDIENCE: 'Token audience is not accepted',
   SLUICE_AUTH_UNKNOWN_KEY: 'Key not recognised',
   SLUICE_AUTH_ALG_NOT_ALLOWED: 'Token algorithm is not allowed',
+  SLUICE_AUTH_UNAVAILABLE: 'Identity provider keys are unavailable; retry shortly',
 };
 
 /** `reason` is a short internal tag for logs (a jose error code at most), never token content. */

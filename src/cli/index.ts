@@ -14,6 +14,8 @@ commands:
   policy check|explain ...       validate policies / explain a decision
   audit verify|search|replay|tail ...
                                  verify and read the audit trail
+  approvals list|show|approve|deny ...
+                                 review held requests through the reviewer API
   keys generate --out DIR        create an Ed25519 key pair for audit checkpoints
 `;
 
@@ -38,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('../policy/cli.js')).policyCommand(rest);
     case 'audit':
       return (await import('../audit/cli.js')).auditCommand(rest);
+    case 'approvals':
+      return (await import('../approval/cli.js')).approvalsCommand(rest);
     case 'keys':
       return (await import('../audit/keys.js')).keysCommand(rest);
     case undefined:

@@ -5,8 +5,19 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// Node's globals include WebAssembly, but this project's lib settings (ES2023, no DOM) do not type it.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: unknown };
+};
+type WasmModule = { readonly __wasmModule?: never };
+
 interface MatcherExports {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   heapBase(): number;
   init(): void;
   usePatterns(ptr: number): void;
@@ -37,9 +48,9 @@ export function packageRoot(from: string = import.meta.url): string {
   }
 }
 
-const modules = new Map<WasmFlavor, WebAssembly.Module>();
+const modules = new Map<WasmFlavor, WasmModule>();
 
-function loadModule(flavor: WasmFlavor): WebAssembly.Module {
+function loadModule(flavor: WasmFlavor): WasmModule {
   let mod = modules.get(flavor);
   if (!mod) {
     const file = flavor === 'simd' ? 'matcher.wasm' : 'matcher-nosimd.wasm';

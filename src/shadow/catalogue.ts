@@ -65,15 +65,26 @@ export function readSignatures(raw: unknown, r: Reader, at: string[]): Signature
 
 /** The shipped catalogue merged with an extension (already validated by `readSignatures`). */
 export function loadCatalogue(extra?: Partial<SignatureCatalogue>): SignatureCatalogue {
-  const r = new Reader(() => undefined, 'src/shadow/catalogue.json');
-  const base = readSignatures(builtin, r, []);
-  r.done();
+  const base = shipped();
   return {
     hosts: merge(base.hosts, extra?.hosts),
     paths: merge(base.paths, extra?.paths),
     headers: merge(base.headers, extra?.headers),
     body: merge(base.body, extra?.body),
   };
+}
+
+let shippedCatalogue: SignatureCatalogue | undefined;
+
+// The data file goes through the same validation as config, once: a bad edit fails loudly at start.
+function shipped(): SignatureCatalogue {
+  if (shippedCatalogue) return shippedCatalogue;
+  const { version, ...sections } = builtin;
+  const r = new Reader(() => undefined, 'src/shadow/catalogue.json');
+  if (version !== 1) r.fail(['version'], 'expected 1');
+  shippedCatalogue = readSignatures(sections, r, []);
+  r.done();
+  return shippedCatalogue;
 }
 
 /** Parses and merges a raw extension in one step (tests, the CLI); throws ConfigError listing every problem. */

@@ -43,6 +43,11 @@ export function clientResponseHeaders(upstream: Record<string, string | string[]
   for (const k in upstream) {
     const v = upstream[k];
     if (v === undefined || DROP_RESPONSE.has(k) || listed.has(k)) continue;
+    // Sluice's own request id wins; the provider's stays available for support tickets.
+    if (k === 'x-request-id') {
+      out.push(['x-upstream-request-id', String(v)]);
+      continue;
+    }
     if (Array.isArray(v)) for (const x of v) out.push([k, x]);
     else out.push([k, v]);
   }

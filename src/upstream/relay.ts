@@ -20,8 +20,11 @@ export interface RelayHooks {
   /** Extra response headers (request id, Server-Timing). */
   extraHeaders(): Array<[string, string]>;
   onStart?(status: number): void;
-  /** The exchange finished: `err` when upstream failed, `aborted` when the client went away. */
-  onDone(result: { status: number; err?: SluiceError; aborted: boolean; bytes: number }): void;
+  /**
+   * The exchange finished: `err` when upstream failed, `aborted` when the client went away. Runs before the client
+   * sees the end of the response; a returned promise delays that end (durable audit).
+   */
+  onDone(result: { status: number; err?: SluiceError; aborted: boolean; bytes: number }): Promise<void> | undefined;
   /** Upstream failed before any response byte: answer with a provider-shaped error. */
   respondError(err: SluiceError): void;
 }
@@ -39,10 +42,13 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
   let finished = false;
   let headersToSend: Array<[string, string]> = [];
 
-  function finish(r: { err?: SluiceError; aborted: boolean }) {
+  function finish(r: { err?: SluiceError; aborted: boolean }, then?: () => void): void {
     if (finished) return;
     finished = true;
-    hooks.onDone({ status, bytes, ...r });
+    const wait = hooks.onDone({ status, bytes, ...r });
+    if (!then) return;
+    if (wait) void wait.then(then, then);
+    else then();
   }
 
   function send(chunks: Uint8Array[]) {
@@ -93,12 +99,11 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
         if (filter?.mode === 'buffer') {
           const body = Buffer.concat([...buffered, ...tail]);
           bytes = body.byteLength;
-          x.respond(status, headersToSend, body);
+          finish({ aborted: false }, () => x.respond(status, headersToSend, body));
         } else {
           send(tail);
-          x.end();
+          finish({ aborted: false }, () => x.end());
         }
-        finish({ aborted: false });
       } catch (err) {
         // A filter that cannot finish must not leak unfiltered bytes: cut the response.
         x.destroy();
@@ -107,19 +112,11 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
     },
     onError(err, started) {
       if (x.aborted) return finish({ aborted: true });
-      if (!started || (filter?.mode === 'buffer')) {
-        hooks.respondError(err);
-      } else {
-        const tail = filter?.fail ? filter.fail(err) : [];
-        if (tail.length) {
-          send(tail);
-          x.end();
-        } else {
-          // No in-band way to signal the failure: close so the client sees a broken stream, not a clean end.
-          x.destroy();
-        }
-      }
-      finish({ err, aborted: false });
+      if (!started || filter?.mode === 'buffer') return finish({ err, aborted: false }, () => hooks.respondError(err));
+      const tail = filter?.fail ? filter.fail(err) : [];
+      send(tail);
+      // Without an in-band error event, close so the client sees a broken stream, not a clean end.
+      finish({ err, aborted: false }, () => (tail.length ? x.end() : x.destroy()));
     },
   };
 }

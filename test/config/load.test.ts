@@ -50,7 +50,7 @@ describe('config loading', () => {
     ['yaml syntax', 'server: [\n', 'invalid YAML'],
   ];
   it.each(cases)('%s', (_name, text, expected) => {
-    const env = _name === 'missing env var' ? {} : { KEY: 'k' };
+    const env: Record<string, string> = _name === 'missing env var' ? {} : { KEY: 'k' };
     const p = problems(text, env);
     expect(p.join('\n')).toContain(expected);
   });

@@ -7,14 +7,16 @@ export default class TotalsReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const m of modules) {
-      // A file that failed to load has no tests but must still count as a failure.
-      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++;
+      let failedHere = 0;
       for (const t of m.children.allTests()) {
         const s = t.result().state;
         if (s === 'passed') passed++;
-        else if (s === 'failed') failed++;
+        else if (s === 'failed') failedHere++;
         else skipped++;
       }
+      // A file whose setup or import failed has no failed test of its own but must still count as a failure.
+      if (m.state() === 'failed' && failedHere === 0) failedHere = 1;
+      failed += failedHere;
     }
     failed += errors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);

@@ -12,13 +12,16 @@ const DIG: usize = memory.data(MAXD);
 const GS: usize = memory.data(MAXG * 4); // group start byte offset
 const GE: usize = memory.data(MAXG * 4); // group end byte offset
 const GD: usize = memory.data(MAXG * 4); // index of the group's first digit in DIG
-const IB: usize = memory.data(40);
+const GSEP: usize = memory.data(MAXG); // separator kinds between group g-1 and group g
+const GW: usize = memory.data(MAXG); // 1 when whitespace precedes the group: a new value may start there
+const IB: usize = memory.data(48);
 
 const SEP_SPACE: u32 = 1;
 const SEP_DASH: u32 = 2;
 const SEP_DOT: u32 = 4;
 const SEP_PAREN: u32 = 8;
 const SEP_SLASH: u32 = 16;
+const SEP_BREAK: u32 = 32; // \n \r \t: only cards accept them (a JSON "\n" must not split a card)
 
 let nd: i32 = 0;
 let ng: i32 = 0;
@@ -61,6 +64,7 @@ function separator(i: i32): i32 {
   if (b == 46) { sepKind = SEP_DOT; return 1; }
   if (b == 40 || b == 41) { sepKind = SEP_PAREN; return 1; }
   if (b == 47) { sepKind = SEP_SLASH; return 1; }
+  if (b == 10 || b == 13 || b == 9) { sepKind = SEP_BREAK; return 1; }
   if (b == 0xc2 && at(i + 1) == 0xa0) { sepKind = SEP_SPACE; return 2; } // NBSP
   if (b == 0xe2 && at(i + 1) == 0x80 && at(i + 2) - 0x90 < 4) { sepKind = SEP_DASH; return 3; } // U+2010..2013
   if (b == 0xef && at(i + 1) == 0xbc && at(i + 2) == 0x8d) { sepKind = SEP_DASH; return 3; } // full-width -
@@ -75,15 +79,31 @@ function walkRun(q: i32): i32 {
   seps = 0;
   let cur = 0;
   let consecutive = 0;
+  let between: u32 = 0; // separators since the last digit: they count only if another digit follows
   let i = q;
   let lastEnd = q;
   while (true) {
     const b = at(i);
     let dl = b - 48 < 10 ? 1 : fullwidthDigit(i);
     if (dl > 0) {
-      if (cur == 0 && ng < MAXG) {
+      // Bound the run (several values separated by single spaces): end it before a group that could
+      // not fit; the rest is scanned as a new run.
+      if (cur == 0 && (ng == MAXG || nd >= 24)) break;
+      if (nd == MAXD && ng > 0) {
+        // This group does not fit: end the run before it.
+        if (cur > 0) {
+          i = g32(GS, ng);
+          nd = g32(GD, ng);
+          lastEnd = g32(GE, ng - 1);
+          cur = 0;
+        }
+        break;
+      }
+      if (cur == 0) {
         s32(GS, ng, i);
         s32(GD, ng, nd);
+        store<u8>(GW + <usize>ng, (between & (SEP_SPACE | SEP_BREAK)) != 0 ? 1 : 0);
+        store<u8>(GSEP + <usize>ng, <u8>between);
       }
       if (nd < MAXD) store<u8>(DIG + <usize>nd, <u8>(dl == 1 ? b - 48 : at(i + 2) - 0x90));
       nd++;
@@ -91,6 +111,8 @@ function walkRun(q: i32): i32 {
       i += dl;
       lastEnd = i;
       consecutive = 0;
+      seps |= between;
+      between = 0;
       continue;
     }
     const inv = invisible(i);
@@ -102,7 +124,7 @@ function walkRun(q: i32): i32 {
         ng++;
         cur = 0;
       }
-      seps |= sepKind;
+      between |= sepKind;
       consecutive++;
       i += sl;
       continue;
@@ -113,6 +135,7 @@ function walkRun(q: i32): i32 {
     if (ng < MAXG) s32(GE, ng, lastEnd);
     ng++;
   }
+  if (ng > 0 && ng <= MAXG) seps = sepsOf(0, ng - 1);
   lastRunEnd = lastEnd;
   return i;
 }
@@ -129,12 +152,22 @@ function groupsAre(a: i32, b: i32, c: i32, d: i32): bool {
   return groupLen(0) == a && groupLen(1) == b && groupLen(2) == c && (d == 0 || groupLen(3) == d);
 }
 
+/** Separator kinds used between groups g0..g1. */
+function sepsOf(g0: i32, g1: i32): u32 {
+  let k: u32 = 0;
+  for (let g = g0 + 1; g <= g1; g++) k |= <u32>load<u8>(GSEP + <usize>g);
+  return k;
+}
+
 function tryCard(g0: i32, g1: i32): bool {
+  const seps = sepsOf(g0, g1);
   const d0 = g32(GD, g0);
   const n = (g1 + 1 < ng ? g32(GD, g1 + 1) : nd) - d0;
   if (n < 13 || n > 19) return false;
-  if ((seps & ~(SEP_SPACE | SEP_DASH | SEP_DOT)) != 0) return false;
+  if ((seps & ~(SEP_SPACE | SEP_DASH | SEP_DOT | SEP_BREAK)) != 0) return false;
   if ((seps & SEP_DOT) != 0 && g1 - g0 < 2) return false;
+  // Printed cards group 3-6 digits (4-4-4-4, 4-6-5, …); runs of 1-2 digit groups are prices and scores.
+  for (let g = g0; g <= g1 && g0 != g1; g++) if (groupLen(g) < 3) return false;
   const d = DIG + <usize>d0;
   return cardNetwork(d, n) && luhn(d, n);
 }
@@ -168,12 +201,16 @@ function trySSN(plus: bool, paren: bool): bool {
   return groupsAre(3, 2, 4, 0) && ssnValid(DIG);
 }
 
+const IBN: usize = memory.data(16 * 4); // character count at each space-separated group end
+const IBE: usize = memory.data(16 * 4); // byte offset of that group end
+
 /** IBAN starting at the two country letters at s; returns the end or 0. */
 function scanIban(s: i32): i32 {
   let i = s;
   let n = 0;
   let end = s;
-  while (n <= 34) {
+  let cuts = 0;
+  while (n < 40) {
     const b = at(i);
     const c = cls(b);
     if ((c & (C_UPPER | C_DIGIT)) != 0) {
@@ -183,15 +220,33 @@ function scanIban(s: i32): i32 {
       end = i;
       continue;
     }
-    if (b == 32 && n >= 4 && (cls(at(i + 1)) & (C_UPPER | C_DIGIT)) != 0) { i++; continue; }
+    if (b == 32 && n >= 4 && (cls(at(i + 1)) & (C_UPPER | C_DIGIT)) != 0 && cuts < 16) {
+      s32(IBN, cuts, n);
+      s32(IBE, cuts, end);
+      cuts++;
+      i++;
+      continue;
+    }
     break;
   }
-  if (end >= len()) pend(s);
-  if (n < 15 || n > 34 || isWord(at(end))) return 0;
+  // Stopped at the end, or at a space that is the last byte: more groups may follow.
+  if (i + 1 >= len()) pend(s);
   if ((cls(load<u8>(IB + 2)) & C_DIGIT) == 0 || (cls(load<u8>(IB + 3)) & C_DIGIT) == 0) return 0;
-  if (!ibanValid(IB, n)) return 0;
-  emit(D_IBAN, s, end);
-  return end;
+  // The whole run, else the longest prefix ending at a space ("GB82 WEST … 32 4242 …").
+  if (n <= 34 && n >= 15 && !isWord(at(end)) && ibanValid(IB, n)) {
+    emit(D_IBAN, s, end);
+    return end;
+  }
+  for (let k = cuts - 1; k >= 0; k--) {
+    const m = g32(IBN, k);
+    if (m > 34) continue;
+    if (m < 15) break;
+    if (ibanValid(IB, m)) {
+      emit(D_IBAN, s, g32(IBE, k));
+      return g32(IBE, k);
+    }
+  }
+  return 0;
 }
 
 /** Digit (or full-width digit) at q: classify the run it starts; returns where digit triggers resume. */
@@ -206,21 +261,54 @@ export function scanNumber(q: i32): i32 {
   const paren = pre == 40;
   const start = plus || paren ? q - 1 : q;
   const stop = walkRun(q);
-  const end = lastRunEnd;
+  let end = lastRunEnd;
   if (stop >= len()) pend(start);
-  if (isWord(before(start)) || isWord(at(end))) return stop;
   if (nd > MAXD || ng > MAXG) return stop;
-  if (on(D_CARD) && !plus && tryCard(0, ng - 1)) { emit(D_CARD, q, end); return stop; }
-  if (on(D_SSN) && trySSN(plus, paren)) { emit(D_SSN, q, end); return stop; }
-  if (on(D_IPV4) && !plus && !paren && tryIPv4()) { emit(D_IPV4, q, end); return stop; }
-  if (on(D_PHONE) && tryPhone(plus, paren)) { emit(D_PHONE, start, end); return stop; }
-  if (on(D_CARD) && ng > 1) cardWindows();
+  // "v1.2.3 4242 …": a bad left edge poisons only the first group; retry from the next spaced group.
+  if (isWord(before(start))) return resume(1, stop);
+  if (isWord(at(end))) {
+    if (ng == 1) return stop;
+    ng--;
+    nd = g32(GD, ng);
+    end = g32(GE, ng - 1);
+    seps = sepsOf(0, ng - 1);
+  }
+  // Cards first (Luhn + issuer ranges make them the strongest shape), anywhere in the run; then the
+  // longest whitespace-delimited prefix before the first card that is a value
+  // ("+1 (415) 555-2671 4242 4242 4242 4242"). Later values are found by resuming at each spaced group.
+  const ng0 = ng;
+  const nd0 = nd;
+  const firstCard = on(D_CARD) && !plus ? cardWindows() : ng0;
+  for (let e = min(firstCard, ng0) - 1; e >= 0; e--) {
+    if (e < ng0 - 1 && load<u8>(GW + <usize>(e + 1)) == 0) continue;
+    ng = e + 1;
+    nd = e + 1 < ng0 ? g32(GD, e + 1) : nd0;
+    seps = sepsOf(0, e);
+    if (classify(q, start, e + 1 < ng0 ? g32(GE, e) : end, plus, paren)) break;
+  }
+  ng = ng0;
+  nd = nd0;
+  return resume(1, stop);
+}
+
+/** Card, SSN, IPv4, phone — first that fits the current groups wins. */
+function classify(q: i32, start: i32, end: i32, plus: bool, paren: bool): bool {
+  if (on(D_SSN) && trySSN(plus, paren)) { emit(D_SSN, q, end); return true; }
+  if (on(D_IPV4) && !plus && !paren && tryIPv4()) { emit(D_IPV4, q, end); return true; }
+  if (on(D_PHONE) && tryPhone(plus, paren)) { emit(D_PHONE, start, end); return true; }
+  return false;
+}
+
+/** Where digit triggers resume after an unclassified run: the first whitespace-led group ≥ g. */
+function resume(g: i32, stop: i32): i32 {
+  for (; g < ng && g < MAXG; g++) if (load<u8>(GW + <usize>g) != 0) return g32(GS, g);
   return stop;
 }
 
-/** A run with extra groups (reference numbers, expiry dates) may still hold a card: try group windows. */
-function cardWindows(): void {
+/** Emits every card window of the run (leftmost-longest); returns the first card's group, or ng. */
+function cardWindows(): i32 {
   let g0 = 0;
+  let first = ng;
   while (g0 < ng) {
     let count = 0;
     let found = -1;
@@ -231,9 +319,11 @@ function cardWindows(): void {
     }
     if (found >= 0) {
       emit(D_CARD, g32(GS, g0), g32(GE, found));
+      if (first == ng) first = g0;
       g0 = found + 1;
     } else {
       g0++;
     }
   }
+  return first;
 }

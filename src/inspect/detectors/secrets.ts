@@ -1,7 +1,7 @@
 // Credentials found from literal anchors (key prefixes, PEM armour, assignment keywords).
 import { AnchorFlag as F, AnchorKind as K, Charset as C, type AnchorSpec, type DetectorDef } from './types.js';
 
-const tokens = (prefixes: string[], charset: number, min: number, max: number, flags = F.mixed): AnchorSpec[] =>
+const tokens = (prefixes: string[], charset: number, min: number, max: number, flags: number = F.mixed): AnchorSpec[] =>
   prefixes.map((text) => ({ text, kind: K.token, charset, min, max, flags }));
 
 export const awsAccessKey: DetectorDef = {

@@ -1,0 +1,24 @@
+import type { Budgets } from './check.js';
+import type { SweepAxis } from './sweep-spec.js';
+export const USAGE: string;
+export interface BenchOptions {
+  help: boolean;
+  quick: boolean;
+  rates: number[];
+  durationMs: number;
+  connections: number;
+  streams: number;
+  latencyMs: number;
+  targets: string[];
+  micro: boolean;
+  macro: boolean;
+  repeat: number;
+  peers: boolean;
+  soak: boolean;
+  soakMinutes: number;
+  soakRate: number;
+  check: boolean;
+  budgets: Budgets;
+  sweep: SweepAxis[] | undefined;
+}
+export function parseBenchArgs(argv: string[]): BenchOptions;

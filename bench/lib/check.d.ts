@@ -1,0 +1,19 @@
+export const REFERENCE_RATE: number;
+export interface Budgets {
+  p99Ms: number;
+  ttftMs: number;
+}
+export const DEFAULT_BUDGETS: Readonly<Budgets>;
+export interface CheckInputs {
+  referenceRate?: number;
+  addedP99Ms: number | null;
+  ttftOverheadMs: number | null;
+  errors: number;
+}
+export interface CheckDecision {
+  ok: boolean;
+  failures: string[];
+  lines: string[];
+}
+export function decideCheck(measured: CheckInputs, budgets?: Budgets): CheckDecision;
+export function checkInputs(result: Record<string, any>, referenceRate?: number): CheckInputs;

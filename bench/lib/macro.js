@@ -1,0 +1,87 @@
+// One round of the macro phases over the started targets: open loop at each rate, throughput ceiling,
+// streaming latency, and memory under many slow streams.
+import { poolFor, warmUp } from './client.js';
+import { runClosedLoop } from './closed-loop.js';
+import { runSlowStreams } from './memory.js';
+import { runOpenLoop } from './open-loop.js';
+import { chatBodies, streamBody } from './payload.js';
+import { runStreaming } from './streaming.js';
+
+const fmt = (v, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '—');
+
+export async function openLoopPhase(stack, opts, log) {
+  const bodies = chatBodies();
+  const rows = [];
+  for (const rate of opts.rates) {
+    for (const target of stack.targets) {
+      const pool = poolFor(target, 512);
+      await warmUp(pool, target, bodies, { requests: Math.min(500, rate) });
+      const r = await runOpenLoop({ pool, target, bodies, rate, durationMs: opts.durationMs });
+      await pool.close();
+      rows.push({ target: target.name, ...r });
+      log(`  open loop ${rate}/s ${target.name.padEnd(7)} p50 ${fmt(r.latency.p50)} p99 ${fmt(r.latency.p99)} p99.9 ${fmt(r.latency.p999)} ms  errors ${r.errors + r.non2xx + r.dropped}`);
+    }
+  }
+  return rows;
+}
+
+export async function throughputPhase(stack, opts, log) {
+  const bodies = chatBodies();
+  const rows = [];
+  for (const target of stack.targets) {
+    const pool = poolFor(target, opts.connections);
+    await warmUp(pool, target, bodies, { requests: 300, concurrency: Math.min(opts.connections, 32) });
+    const r = await runClosedLoop({ pool, target, bodies, connections: opts.connections, durationMs: opts.durationMs });
+    await pool.close();
+    rows.push({ target: target.name, ...r });
+    log(`  throughput ${target.name.padEnd(7)} ${fmt(r.requestsPerSec, 0)} req/s (${opts.connections} connections, failed ${r.failed})`);
+  }
+  return rows;
+}
+
+export async function streamingPhase(stack, opts, log) {
+  const body = streamBody();
+  const rows = [];
+  const streams = opts.quick ? 30 : 150;
+  for (const target of stack.targets) {
+    const pool = poolFor(target, 8);
+    await runStreaming({ pool, target, body, streams: 8, concurrency: 4, tokenDelayMs: 0 });
+    const r = await runStreaming({ pool, target, body, streams, concurrency: 4, tokenDelayMs: 2 });
+    await pool.close();
+    rows.push({ target: target.name, ...r });
+    log(`  streaming ${target.name.padEnd(7)} TTFB p50 ${fmt(r.ttfb.p50)} TTFT p50 ${fmt(r.ttft.p50)} p99 ${fmt(r.ttft.p99)} inter-token p50 ${fmt(r.interToken.p50)} ms  failed ${r.failed}`);
+  }
+  return rows;
+}
+
+/**
+ * Only processes the harness runs as one Node process are measured (Sluice and the naive proxy), each
+ * restarted first so "idle" is a fresh process rather than one warmed by the load phases.
+ */
+export async function memoryPhase(stack, opts, log) {
+  const rows = [];
+  const body = streamBody({ words: 60 });
+  for (const name of ['sluice', 'naive']) {
+    if (!stack.find(name)) continue;
+    const target = await stack.restart(name);
+    const pool = poolFor(target, 8);
+    await warmUp(pool, target, chatBodies({ count: 8 }), { requests: 200 });
+    await pool.close();
+    const r = await runSlowStreams({ proc: target.proc, target, body, streams: opts.streams, tokenDelayMs: opts.quick ? 10 : 40 });
+    rows.push(r);
+    log(`  memory ${name.padEnd(7)} ${r.ok}/${r.streams} streams: RSS idle ${fmt(r.idleRssMb, 1)} MB → peak ${fmt(r.peakRssMb, 1)} MB (${fmt(r.perStreamKb, 1)} KiB/stream), after ${fmt(r.afterRssMb, 1)} MB`);
+  }
+  return rows;
+}
+
+export async function macroRound(stack, opts, log) {
+  log('open loop (latency from scheduled send time):');
+  const openLoop = await openLoopPhase(stack, opts, log);
+  log('throughput ceiling (closed loop):');
+  const throughput = await throughputPhase(stack, opts, log);
+  log('streaming (SSE):');
+  const streaming = await streamingPhase(stack, opts, log);
+  log(`memory (${opts.streams} concurrent slow streams):`);
+  const memory = await memoryPhase(stack, opts, log);
+  return { openLoop, throughput, streaming, memory };
+}

@@ -1,0 +1,38 @@
+// RequestMeta from the walker's meta events: only small slices of the body are ever parsed.
+import type { RequestMeta } from './api.js';
+
+const decoder = new TextDecoder();
+const SMALL = 64 * 1024;
+/** Containers whose "name" members are tool names: OpenAI function/tools/functions, Anthropic content blocks and tool_choice. */
+const TOOL_PARENTS = new Set(['function', 'tools', 'functions', 'content', 'tool_choice']);
+
+function parse(body: Uint8Array, s: number, e: number): unknown {
+  if (e - s > SMALL) return undefined;
+  try {
+    return JSON.parse(decoder.decode(body.subarray(s, e)));
+  } catch {
+    return undefined;
+  }
+}
+
+export function readMeta(events: Uint32Array, body: Uint8Array): RequestMeta {
+  const meta: RequestMeta = { validJson: true };
+  const tools: string[] = [];
+  for (let i = 0; i < events.length; i += 5) {
+    const [type, ks, ke, vs, ve] = events.subarray(i, i + 5) as unknown as number[];
+    const key = ke! > ks! ? parse(body, ks!, ke!) : undefined;
+    if (type === 1) {
+      const value = parse(body, vs!, ve!);
+      if (key === 'model' && typeof value === 'string') meta.model = value;
+      else if (key === 'stream' && typeof value === 'boolean') meta.stream = value;
+      else if (key === 'stream_options' && value && typeof value === 'object') {
+        meta.includeUsage = (value as { include_usage?: unknown }).include_usage === true;
+      }
+    } else if (type === 2 && typeof key === 'string' && TOOL_PARENTS.has(key)) {
+      const name = parse(body, vs!, ve!);
+      if (typeof name === 'string' && !tools.includes(name) && tools.length < 256) tools.push(name);
+    }
+  }
+  if (tools.length > 0) meta.tools = tools;
+  return meta;
+}

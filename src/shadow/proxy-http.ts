@@ -1,0 +1,153 @@
+// Plain-HTTP (absolute-form) requests through the egress proxy: inspected in full — host, path, headers
+// and the first `maxInspectBytes` of the body — then forwarded, blocked, or routed to Sluice's gateway.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable, pipeline } from 'node:stream';
+import { SluiceError, errorBody, toSluiceError } from '../errors.js';
+import { classifyUpstreamError } from '../upstream/forward.js';
+import type { ProxyCore } from './core.js';
+import type { ShadowCall } from './ledger.js';
+import { splitAuthority } from './hosts.js';
+import { parseTarget } from './log-formats.js';
+import { pathOnly } from './paths.js';
+import { blockError, errorKind, proxyStatus } from './refuse.js';
+import { forwardHeaders, gatewayHeaders, responseHeaders } from './proxy-headers.js';
+import { gatewayTarget } from './reroute.js';
+
+type Body = Readable | null;
+
+export function createHttpHandler(core: ProxyCore): (req: IncomingMessage, res: ServerResponse) => void {
+  return function handleProxyRequest(req, res) {
+    handle(req, res).catch((err) => {
+      core.logger.error({ err: (err as Error).message }, 'shadow: proxy request failed');
+      if (!res.headersSent) sendError(res, toSluiceError(err), 'openai');
+      else res.destroy();
+    });
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const remote = req.socket.remoteAddress ?? '';
+    const url = req.url ?? '';
+    if (!/^http:\/\//i.test(url)) {
+      return sendError(res, new SluiceError('SLUICE_BAD_REQUEST', 'This is Sluice\'s egress proxy: send absolute-form http:// requests (HTTPS goes through CONNECT).'), 'openai');
+    }
+    const t = parseTarget(url);
+    const authority = splitAuthority(t.host, 80);
+    if (!authority) return sendError(res, new SluiceError('SLUICE_BAD_REQUEST', 'Request target has no valid host'), 'openai');
+    const target = t.path ?? '/';
+    const path = pathOnly(target);
+
+    let caller;
+    try {
+      caller = await core.identify(req.headers, remote);
+    } catch (err) {
+      return sendError(res, toSluiceError(err), 'openai');
+    }
+    const { prefix, rest } = await readPrefix(req, core.limits.maxInspectBytes);
+    const c = core.classifier.classify({ host: authority.host, path: decodedPath(path), headers: req.headers, body: prefix });
+    const body: Body = req.method === 'GET' || req.method === 'HEAD' ? null : concat(prefix, rest);
+    const origin = `http://${authority.host.includes(':') ? `[${authority.host}]` : authority.host}:${authority.port}`;
+    if (!c.matched) return relay(req, res, origin, target, forwardHeaders(req.headers), body);
+
+    const verdict = core.decide(authority.host, c);
+    const call: ShadowCall = { mode: 'http', source: remote, identity: caller.identity, host: authority.host, port: authority.port, method: req.method ?? 'GET', path, classification: c, verdict, action: verdict.action };
+    const kind = errorKind(c.provider, path);
+    if (verdict.action === 'route') {
+      const to = gatewayTarget(target, core.advice);
+      if (to) return relay(req, res, to.origin, to.path, gatewayHeaders(req.headers, caller.token), body, call, to.kind);
+      return refuse(res, call, blockError(authority.host, 'unroutable', core.advice), kind);
+    }
+    if (verdict.action === 'block') return refuse(res, call, blockError(authority.host, 'policy', core.advice), kind);
+    return relay(req, res, origin, target, forwardHeaders(req.headers), body, call, kind);
+  }
+
+  function refuse(res: ServerResponse, call: ShadowCall, err: SluiceError, kind: 'openai' | 'anthropic'): void {
+    call.action = 'block';
+    call.status = err.status;
+    core.ledger.note(call);
+    // The rest of a large body may still be arriving: close rather than drain it.
+    res.shouldKeepAlive = false;
+    sendError(res, err, kind);
+  }
+
+  function relay(req: IncomingMessage, res: ServerResponse, origin: string, path: string, headers: Record<string, string | string[]>, body: Body, call?: ShadowCall, kind: 'openai' | 'anthropic' = 'openai'): void {
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    let noted = false;
+    const note = (status: number | undefined, error?: string) => {
+      if (!call || noted) return;
+      noted = true;
+      call.status = status;
+      call.error = error;
+      core.ledger.note(call);
+    };
+    core.dispatcher
+      .request({ origin, path, method: (req.method ?? 'GET') as 'GET', headers, body, signal: abort.signal, headersTimeout: core.limits.upstreamTimeoutMs, bodyTimeout: core.limits.upstreamTimeoutMs })
+      .then((up) => {
+        note(up.statusCode);
+        res.writeHead(up.statusCode, responseHeaders(up.headers));
+        pipeline(up.body, res, () => undefined);
+      })
+      .catch((err: Error & { code?: string }) => {
+        if (abort.signal.aborted) return note(undefined, 'client_aborted');
+        const e = classifyUpstreamError(err);
+        note(e.status, e.code);
+        if (!res.headersSent) sendError(res, e, kind);
+        else res.destroy();
+      });
+  }
+}
+
+function sendError(res: ServerResponse, err: SluiceError, kind: 'openai' | 'anthropic'): void {
+  const body = errorBody(err, kind);
+  res.writeHead(proxyStatus(err), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...err.headers });
+  res.end(body);
+}
+
+/** Reads up to `max` bytes; `rest` yields whatever follows (the stream resumes only when it is iterated). */
+function readPrefix(req: IncomingMessage, max: number): Promise<{ prefix: Buffer; rest: AsyncIterable<Uint8Array> | null }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (rest: AsyncIterable<Uint8Array> | null) => {
+      req.off('data', onData).off('end', onEnd).off('error', reject).off('close', onClose);
+      resolve({ prefix: Buffer.concat(chunks), rest });
+    };
+    function onData(chunk: Buffer): void {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= max) {
+        req.pause();
+        done(req);
+      }
+    }
+    function onEnd(): void {
+      done(null);
+    }
+    function onClose(): void {
+      if (!req.complete) reject(new SluiceError('SLUICE_BAD_REQUEST', 'Client closed the connection before sending the whole request'));
+    }
+    req.on('data', onData).on('end', onEnd).on('error', reject).on('close', onClose);
+  });
+}
+
+function concat(prefix: Buffer, rest: AsyncIterable<Uint8Array> | null): Readable {
+  return Readable.from(
+    (async function* bodyChunks() {
+      if (prefix.length) yield prefix;
+      if (rest) yield* rest;
+    })(),
+    { objectMode: false },
+  );
+}
+
+// `/v1/chat%2Fcompletions` must not slip past a path signature the upstream would still honour.
+function decodedPath(path: string): string {
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}

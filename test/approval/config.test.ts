@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { APPROVALS_DEFAULTS, validateApprovalsConfig } from '../../src/approval/config.js';
+import { ConfigError } from '../../src/config/check.js';
+
+function problems(raw: unknown): string[] {
+  try {
+    validateApprovalsConfig(raw);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+}
+
+describe('approvals config', () => {
+  it('fills frozen defaults for an empty section', () => {
+    const cfg = validateApprovalsConfig({});
+    expect(cfg).toEqual({ ...APPROVALS_DEFAULTS });
+    expect(Object.isFrozen(cfg)).toBe(true);
+    expect(cfg.webhook).toBeUndefined();
+  });
+
+  it('accepts a full section, with webhook defaults filled', () => {
+    const cfg = validateApprovalsConfig({
+      defaultTimeoutSeconds: 300,
+      publicUrl: 'https://sluice.example.com',
+      webhook: { url: 'https://hooks.example.com/x', secret: 'a-long-enough-secret' },
+    });
+    expect(cfg).toMatchObject({ defaultTimeoutSeconds: 300, publicUrl: 'https://sluice.example.com' });
+    expect(cfg.webhook).toEqual({ url: 'https://hooks.example.com/x', secret: 'a-long-enough-secret', maxAttempts: 5, baseDelayMs: 500, timeoutMs: 5000 });
+  });
+
+  it.each([
+    [{ timeout: 5 }, 'approvals.timeout: unknown key (expected one of: defaultTimeoutSeconds, retainSeconds, maxRecords, maxGrants, maxGrantMinutes, promptBytes, publicUrl, webhook)'],
+    [{ defaultTimeoutSeconds: 0 }, 'approvals.defaultTimeoutSeconds: must be between 1 and 604800'],
+    [{ retainSeconds: 'long' }, 'approvals.retainSeconds: expected an integer'],
+    [{ maxGrantMinutes: 100_000 }, 'approvals.maxGrantMinutes: must be between 1 and 10080'],
+    [{ promptBytes: 10 }, 'approvals.promptBytes: must be between 256 and 1048576'],
+    [{ publicUrl: 'ftp://x' }, 'approvals.publicUrl: expected an http(s) URL'],
+    [{ webhook: { secret: 'a-long-enough-secret' } }, 'approvals.webhook.url: is required'],
+    [{ webhook: { url: 'not a url', secret: 'a-long-enough-secret' } }, 'approvals.webhook.url: expected an http(s) URL'],
+    [{ webhook: { url: 'https://h/x' } }, 'approvals.webhook.secret: is required'],
+    [{ webhook: { url: 'https://h/x', secret: 'short' } }, 'approvals.webhook.secret: must be at least 16 characters'],
+    [{ webhook: { url: 'https://h/x', secret: 'a-long-enough-secret', maxAttempts: 0 } }, 'approvals.webhook.maxAttempts: must be between 1 and 20'],
+    [{ webhook: { url: 'https://h/x', secret: 'a-long-enough-secret', retries: 3 } }, 'approvals.webhook.retries: unknown key (expected one of: url, secret, maxAttempts, baseDelayMs, timeoutMs)'],
+  ])('%j → %s', (raw, message) => {
+    expect(problems(raw)).toEqual([message]);
+  });
+
+  it('never quotes the webhook secret in a message', () => {
+    expect(problems({ webhook: { url: 'https://h/x', secret: 'tiny-secret' } }).join('\n')).not.toContain('tiny-secret');
+  });
+});

@@ -1,0 +1,182 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, type Socket } from 'node:net';
+import { ProxyAgent, request } from 'undici';
+import { SluiceError } from '../../src/errors.js';
+import type { Identity } from '../../src/types.js';
+import { TLS, startEcho, startHttpsProvider, startTestProxy, type TestProxy } from './helpers.js';
+
+const GATEWAY = 'http://sluice.test:8080';
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+async function proxyWith(opts: Parameters<typeof startTestProxy>[0]): Promise<TestProxy> {
+  const p = await startTestProxy({ gatewayUrl: GATEWAY, ...opts });
+  cleanup.push(p.close);
+  return p;
+}
+
+/** Sends a raw CONNECT and returns the response head (and the whole body for refusals). */
+function rawConnect(port: number, target: string, extra = ''): Promise<{ head: string; body: string; socket: Socket }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let buf = '';
+    socket.on('error', reject);
+    socket.on('data', function onData(d: Buffer) {
+      buf += d.toString('latin1');
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.slice(0, end);
+      if (head.startsWith('HTTP/1.1 200')) {
+        socket.off('data', onData);
+        return resolve({ head, body: '', socket });
+      }
+      socket.on('end', () => resolve({ head, body: buf.slice(end + 4), socket }));
+    });
+    socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${extra}\r\n`);
+  });
+}
+
+function agent(p: TestProxy, opts: ConstructorParameters<typeof ProxyAgent>[0] extends infer O ? Partial<Exclude<O, string | URL>> : never = {}): ProxyAgent {
+  const a = new ProxyAgent({ uri: p.url, requestTls: { ca: TLS.cert }, ...opts });
+  cleanup.push(() => a.close());
+  return a;
+}
+
+describe('CONNECT to catalogued LLM hosts', () => {
+  it('blocks on the host name alone, without resolving it, and audits the call', async () => {
+    const p = await proxyWith({});
+    await expect(request('https://api.openai.com/v1/models', { dispatcher: agent(p) })).rejects.toThrow(/403/);
+    expect(p.asked).toEqual([]);
+    expect(p.records).toHaveLength(1);
+    const r = p.records[0];
+    expect(r).toMatchObject({ kind: 'shadow', source: '127.0.0.1', decision: 'blocked', status: 403, identity: null });
+    expect(r.detail).toMatchObject({ mode: 'connect', host: 'api.openai.com', port: 443, signatures: 'host:openai', action: 'block', rule: 'default', provider: 'openai' });
+    expect(p.counter.get({ host: 'openai', action: 'block' })).toBe(1);
+  });
+
+  it('answers the refusal with a 403 body naming Sluice\'s endpoint', async () => {
+    const p = await proxyWith({});
+    const { head, body } = await rawConnect(p.proxy.port, 'api.anthropic.com:443');
+    expect(head).toMatch(/^HTTP\/1\.1 403 Forbidden/);
+    const err = JSON.parse(body);
+    expect(err.type).toBe('error'); // Anthropic host → Anthropic error shape
+    expect(err.error.message).toContain('api.anthropic.com');
+    expect(err.error.message).toContain(`${GATEWAY}/anthropic`);
+    expect(err.error.message).toContain(`${GATEWAY}/v1`);
+    expect(p.asked).toEqual([]);
+  });
+
+  it('with `log`, decides first, then resolves and tunnels to the target', async () => {
+    const provider = await startHttpsProvider();
+    cleanup.push(provider.close);
+    const p = await proxyWith({ policy: { default: 'log' } });
+    const res = await request(`https://api.openai.com:${provider.port}/v1/models`, { dispatcher: agent(p) });
+    expect(res.statusCode).toBe(200);
+    expect((await res.body.json()) as object).toMatchObject({ object: 'list', path: '/v1/models' });
+    expect(p.asked).toEqual(['api.openai.com']);
+    expect(p.records).toHaveLength(1);
+    expect(p.records[0]).toMatchObject({ decision: 'allowed', status: 200 });
+    expect(p.records[0].detail).toMatchObject({ action: 'log', port: provider.port });
+  });
+
+  it('a per-host rule wins over the default', async () => {
+    const provider = await startHttpsProvider();
+    cleanup.push(provider.close);
+    const p = await proxyWith({ policy: { default: 'block', hosts: { 'api.openai.com': 'allow' } } });
+    const res = await request(`https://api.openai.com:${provider.port}/`, { dispatcher: agent(p) });
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+    expect(p.records[0].detail).toMatchObject({ action: 'allow', rule: 'host:api.openai.com' });
+  });
+
+  it('refuses `route` for HTTPS (no TLS interception) and says why', async () => {
+    const p = await proxyWith({ policy: { default: 'route' } });
+    const { head, body } = await rawConnect(p.proxy.port, 'api.openai.com:443');
+    expect(head).toMatch(/^HTTP\/1\.1 403/);
+    expect(JSON.parse(body).error.message).toContain('cannot be routed');
+    expect(p.records[0].detail).toMatchObject({ action: 'block', policyAction: 'route' });
+  });
+
+  it('records an unreachable target as a 502', async () => {
+    const p = await proxyWith({ policy: { default: 'log' } });
+    const { head } = await rawConnect(p.proxy.port, 'api.openai.com:1');
+    expect(head).toMatch(/^HTTP\/1\.1 502/);
+    expect(p.records[0]).toMatchObject({ status: 502, error: 'SLUICE_UPSTREAM_UNREACHABLE' });
+  });
+});
+
+describe('CONNECT to other targets', () => {
+  it('tunnels bytes both ways and records nothing', async () => {
+    const echo = await startEcho();
+    cleanup.push(echo.close);
+    const p = await proxyWith({});
+    const { head, socket } = await rawConnect(p.proxy.port, `127.0.0.1:${echo.port}`);
+    expect(head).toBe('HTTP/1.1 200 Connection Established');
+    const back = new Promise<string>((r) => socket.once('data', (d) => r(d.toString())));
+    socket.write('ping through the tunnel');
+    expect(await back).toBe('ping through the tunnel');
+    socket.destroy();
+    expect(p.records).toEqual([]);
+  });
+
+  it('carries a real TLS client through the tunnel', async () => {
+    const provider = await startHttpsProvider();
+    cleanup.push(provider.close);
+    const p = await proxyWith({});
+    const res = await request(`https://localhost:${provider.port}/hello`, { dispatcher: agent(p) });
+    expect(res.statusCode).toBe(200);
+    expect(((await res.body.json()) as { path: string }).path).toBe('/hello');
+    expect(p.records).toEqual([]);
+  });
+
+  it('rejects a malformed CONNECT target', async () => {
+    const p = await proxyWith({});
+    const { head } = await rawConnect(p.proxy.port, 'no-port-here:abc');
+    expect(head).toMatch(/^HTTP\/1\.1 400/);
+  });
+});
+
+describe('proxy authentication', () => {
+  const alice: Identity = { subject: 'alice', groups: ['analysts'], job: 'flink-enrich', session: 's1', via: 'service-key' };
+  const authenticate = async (headers: Record<string, string>) => {
+    if (headers.authorization === 'Bearer good-token') return alice;
+    throw new SluiceError('SLUICE_AUTH_UNKNOWN_KEY', 'unknown key');
+  };
+
+  it('ties a Bearer proxy token to the identity in the audit record', async () => {
+    const p = await proxyWith({ authenticate });
+    await expect(request('https://api.openai.com/', { dispatcher: agent(p, { token: 'Bearer good-token' }) })).rejects.toThrow(/403/);
+    expect(p.records[0].identity).toEqual({ subject: 'alice', groups: ['analysts'], job: 'flink-enrich', session: 's1' });
+    expect(p.proxy.summary().entries[0]).toMatchObject({ source: '127.0.0.1', host: 'api.openai.com', subjects: ['alice'] });
+  });
+
+  it('accepts the token as the Basic password (HTTPS_PROXY=http://user:TOKEN@proxy)', async () => {
+    const p = await proxyWith({ authenticate });
+    const basic = Buffer.from('job:good-token').toString('base64');
+    await rawConnect(p.proxy.port, 'api.openai.com:443', `Proxy-Authorization: Basic ${basic}\r\n`);
+    expect(p.records[0].identity?.subject).toBe('alice');
+  });
+
+  it('answers 407 for a bad token, and for none when required', async () => {
+    const p = await proxyWith({ authenticate, requireAuth: true });
+    const bad = await rawConnect(p.proxy.port, 'api.openai.com:443', 'Proxy-Authorization: Bearer wrong\r\n');
+    expect(bad.head).toMatch(/^HTTP\/1\.1 407/);
+    expect(bad.head.toLowerCase()).toContain('proxy-authenticate: bearer realm="sluice-egress"');
+    const none = await rawConnect(p.proxy.port, 'example.com:443');
+    expect(none.head).toMatch(/^HTTP\/1\.1 407/);
+    expect(p.records).toEqual([]);
+  });
+
+  it('records the source address only when no token is sent', async () => {
+    const p = await proxyWith({ authenticate });
+    await rawConnect(p.proxy.port, 'api.openai.com:443');
+    expect(p.records[0]).toMatchObject({ identity: null, source: '127.0.0.1' });
+  });
+});
+
+it('listens on the configured host only', async () => {
+  const p = await proxyWith({});
+  expect(p.proxy.host).toBe('127.0.0.1');
+});
