@@ -9,6 +9,7 @@ import type { Logger } from './observe/logger.js';
 import type { Metrics } from './observe/metrics.js';
 import type { AdminRoutes, ApprovalStep, AuditStep, AuthenticateStep, InspectStep, PolicyStep, ResponseStep, Verdict } from './ports.js';
 import type { InspectionProfile } from './inspect/api.js';
+import type { TokenVault } from './inspect/vault.js';
 import type { FindingSummary, ProviderKind } from './types.js';
 import { createContext, type RequestContext } from './context.js';
 import { SluiceError, errorBody, toSluiceError } from './errors.js';
@@ -28,6 +29,8 @@ export interface GatewayDeps {
   response?: ResponseStep;
   audit: AuditStep;
   admin?: AdminRoutes;
+  /** Where tokens issued by `tokenize` are kept for restore in later responses of the session. */
+  vault?: TokenVault;
 }
 
 export interface Gateway {
@@ -37,6 +40,7 @@ export interface Gateway {
   draining: boolean;
 }
 
+const TOKEN_TTL_MS = 24 * 3600 * 1000;
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/json']];
 
@@ -175,6 +179,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ctx.findings = result.findings;
     ctx.findingSummary = summarize(result.findings);
     ctx.issuedTokens = result.tokens;
+    for (const t of result.tokens) void deps.vault?.put(ctx.identity!.session, t.token, t.value, TOKEN_TTL_MS);
     ctx.includeUsage = result.meta.includeUsage;
     for (const f of ctx.findingSummary) metrics.findings.inc({ detector: f.detector, action: f.action }, f.count);
     ctx.maskedRequest = result.body;

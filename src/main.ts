@@ -21,6 +21,13 @@ import { createPolicyStep } from './policy/step.js';
 import { createResponseStep } from './response/step.js';
 import { createAuditStep } from './audit/step.js';
 import { createApprovals, validateApprovalsConfig } from './approval/index.js';
+import { createMemoryVault } from './inspect/vault.js';
+import { readEgressConfig } from './shadow/config.js';
+import { startEgressProxy, egressOptionsFrom, type EgressProxy } from './shadow/proxy.js';
+import { createShadowRoutes } from './shadow/routes.js';
+import { SluiceError } from './errors.js';
+import type { AdminRoutes } from './ports.js';
+import type { RequestContext } from './context.js';
 
 export interface Sluice {
   port: number;
@@ -29,6 +36,8 @@ export interface Sluice {
   gateway: Gateway;
   metrics: Metrics;
   mock?: MockProvider;
+  /** The egress (forward) proxy, when `egress.enabled`. */
+  readonly egress?: EgressProxy;
   /** Graceful: stop accepting, let in-flight requests finish within the grace period, flush logs and audit. */
   close(): Promise<void>;
 }
@@ -79,6 +88,17 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
     logger: logger.child({ component: 'approvals' }),
   });
 
+  // Reviewer endpoints other than approvals (which check reviewers themselves).
+  const authorizeReviewer = async (ctx: RequestContext) => {
+    const who = await auth.authenticate(ctx.headers, ctx.remoteAddress);
+    const reviewers = policies.current().reviewerGroups;
+    if (!who.groups.some((g) => reviewers.includes(g))) throw new SluiceError('SLUICE_FORBIDDEN', 'Reviewer group membership required');
+    return who;
+  };
+  let egress: EgressProxy | undefined;
+  const admin = chainAdmin([approvals]);
+  const vault = createMemoryVault();
+
   const gateway = createGateway({
     config,
     logger,
@@ -88,10 +108,11 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
     auth,
     policy,
     inspect: inspector,
-    response: createResponseStep(config.inspection),
+    response: createResponseStep(config.inspection, { sessionLookup: (session, token) => vault.get(session, token) as string | undefined }),
     audit,
     approvals,
-    admin: approvals,
+    admin,
+    vault,
   });
 
   let server: HttpServer;
@@ -104,6 +125,20 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
   }
   const scheme = config.server.tls ? 'https' : 'http';
   const url = `${scheme}://${config.server.host}:${server.port}`;
+  const egressCfg = readEgressConfig(config.egress);
+  if (egressCfg.enabled) {
+    egress = await startEgressProxy({
+      ...egressOptionsFrom(egressCfg),
+      gatewayUrl: egressCfg.gatewayUrl ?? url,
+      audit: (rec) => audit.append(rec),
+      metrics,
+      logger: logger.child({ component: 'egress' }),
+      authenticate: (h, r) => auth.authenticate(h, r),
+    });
+    admin.add(createShadowRoutes({ summary: () => egress!.summary(), authorizeReviewer }));
+    closers.push(() => egress!.close());
+    logger.info({ port: egress.port }, 'egress proxy listening (shadow-AI detection)');
+  }
   logger.info({ url, native: server.native, connections: config.connections.map((c) => c.name) }, 'sluice listening');
 
   let closing: Promise<void> | undefined;
@@ -114,6 +149,9 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
     gateway,
     metrics,
     mock,
+    get egress() {
+      return egress;
+    },
     close() {
       closing ??= (async () => {
         gateway.draining = true;
@@ -130,6 +168,21 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
         logger.flush();
       })();
       return closing;
+    },
+  };
+}
+
+/** Admin routes tried in turn; the first that answers wins. */
+function chainAdmin(initial: AdminRoutes[]): AdminRoutes & { add(r: AdminRoutes): void } {
+  const routes = [...initial];
+  return {
+    add: (r) => void routes.push(r),
+    async handle(ctx, body) {
+      for (const r of routes) {
+        const out = await r.handle(ctx, body);
+        if (out) return out;
+      }
+      return null;
     },
   };
 }

@@ -1,17 +1,14 @@
 // What the numbers were measured on: they mean little without it.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { findNginx } from './nginx.js';
 
 function nginxVersion() {
   const bin = findNginx();
   if (!bin) return null;
-  try {
-    return execFileSync(bin, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'nginx';
-  } catch (err) {
-    // nginx -v prints to stderr
-    return String(err.stderr ?? '').trim() || 'nginx';
-  }
+  // `nginx -v` prints its version on stderr.
+  const r = spawnSync(bin, ['-v'], { encoding: 'utf8' });
+  return `${r.stderr ?? ''}${r.stdout ?? ''}`.trim() || 'nginx';
 }
 
 export function describeMachine() {

@@ -7,6 +7,16 @@ const n = (v, d = 2) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed
 const signed = (v, d = 2) => (typeof v === 'number' && Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(d)}` : '—');
 const count = (v) => (typeof v === 'number' ? Math.round(v).toLocaleString('en-US') : '—');
 
+const KNOWN_MICRO = new Set(['name', 'opsPerSec', 'meanUs', 'p99Us', 'rme', 'samples', 'mbPerSec', 'error']);
+
+/** Fields a micro file reported beyond the standard columns (e.g. a speed-up ratio), as `key=value`. */
+function otherFields(row) {
+  return Object.entries(row)
+    .filter(([k, v]) => !KNOWN_MICRO.has(k) && (typeof v === 'number' || typeof v === 'string'))
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? n(v) : v}`)
+    .join(' ');
+}
+
 /** Rows of cells → column-aligned text (first column left, the rest right). */
 export function textTable(header, rows) {
   const all = [header, ...rows];
@@ -27,8 +37,8 @@ export function reportTables(result) {
     else if (m.rows.length > 0) {
       tables.push({
         title: `micro: ${m.file}`,
-        header: ['task', 'ops/s', 'mean µs', 'p99 µs', '±%', 'MB/s'],
-        rows: m.rows.map((r) => (r.error ? [r.name, 'error', r.error, '', '', ''] : [r.name, count(r.opsPerSec), n(r.meanUs), n(r.p99Us), n(r.rme, 1), n(r.mbPerSec, 1)])),
+        header: ['task', 'ops/s', 'mean µs', 'p99 µs', '±%', 'MB/s', 'other'],
+        rows: m.rows.map((r) => (r.error ? [r.name, 'error', r.error, '', '', '', ''] : [r.name, count(r.opsPerSec), n(r.meanUs), n(r.p99Us), n(r.rme, 1), n(r.mbPerSec, 1), otherFields(r)])),
       });
     }
   }

@@ -16,6 +16,8 @@ commands:
                                  verify and read the audit trail
   approvals list|show|approve|deny ...
                                  review held requests through the reviewer API
+  shadow scan FILE... [--format table|json]
+                                 find LLM calls that bypassed Sluice in proxy/access/flow logs
   keys generate --out DIR        create an Ed25519 key pair for audit checkpoints
 `;
 
@@ -42,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('../audit/cli.js')).auditCommand(rest);
     case 'approvals':
       return (await import('../approval/cli.js')).approvalsCommand(rest);
+    case 'shadow':
+      return (await import('../shadow/cli.js')).shadowCommand(rest);
     case 'keys':
       return (await import('../audit/keys.js')).keysCommand(rest);
     case undefined:

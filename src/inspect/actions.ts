@@ -23,9 +23,9 @@ function canonical(slot: Slot, value: string): string {
   return NUMERIC.has(slot.id) ? v.replace(/[^0-9A-Za-z+]/g, '') : v;
 }
 
-/** Finding types come from policy; only [A-Za-z0-9_.-] reaches the body. */
+/** Finding types come from policy; only [A-Za-z0-9_] reaches the body (token restore relies on it). */
 export function safeType(type: string): string {
-  return type.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64) || 'data';
+  return type.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 64) || 'data';
 }
 
 function hmacHex(key: Buffer, data: string, n: number): string {
@@ -51,7 +51,8 @@ export function replacement(slot: Slot, value: string, key: Buffer, session: str
     case 'tokenize': {
       const v = canonical(slot, value);
       const token = `<${type}_${hmacHex(key, `${session}\u0000${v}`, 8)}>`;
-      if (!tokens.some((t) => t.token === token)) tokens.push({ token, value: v });
+      // Restore gives back the value as the caller wrote it (the first spelling seen for this token).
+      if (!tokens.some((t) => t.token === token)) tokens.push({ token, value });
       return token;
     }
     case 'hash':

@@ -87,23 +87,19 @@ export class JsonMap {
   }
 }
 
-const encoder = new TextEncoder();
-
-/** Applies sorted, non-overlapping edits to `body` with one allocation. */
+/** Applies sorted, non-overlapping edits to `body` with one allocation. Replacement texts are ASCII. */
 export function applyEdits(body: Uint8Array, edits: Edit[]): Uint8Array {
-  const parts = edits.map((e) => encoder.encode(e.text));
   let size = body.length;
-  edits.forEach((e, i) => (size += parts[i]!.length - (e.end - e.start)));
-  const out = new Uint8Array(size);
+  for (const e of edits) size += e.text.length - (e.end - e.start);
+  const out = Buffer.allocUnsafe(size);
   let from = 0;
   let at = 0;
-  edits.forEach((e, i) => {
+  for (const e of edits) {
     out.set(body.subarray(from, e.start), at);
     at += e.start - from;
-    out.set(parts[i]!, at);
-    at += parts[i]!.length;
+    at += out.write(e.text, at, 'latin1');
     from = e.end;
-  });
+  }
   out.set(body.subarray(from), at);
   return out;
 }

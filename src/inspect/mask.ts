@@ -18,9 +18,12 @@ const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
 const FULLWIDTH_DIGIT = /[\uFF10-\uFF19]/g;
 const SPACES = /[\u00A0\u3000]/g;
 const DASHES = /[\u2010-\u2013\uFF0D]/g;
+const NON_ASCII = /[^\x00-\x7F]/;
+const UNSAFE = /[^\x20-\x7E]|["\\]/;
 
 /** Canonical text of a detected value (for masks, tokens and hashes). */
 export function normalize(value: string): string {
+  if (!NON_ASCII.test(value)) return value;
   return value
     .replace(INVISIBLE, '')
     .replace(FULLWIDTH_DIGIT, (d) => String.fromCharCode(d.charCodeAt(0) - 0xff10 + 48))
@@ -30,13 +33,23 @@ export function normalize(value: string): string {
 
 /** Keeps only characters that are safe inside a JSON string and in logs. */
 function ascii(s: string): string {
-  return s.replace(/[^\x20-\x7E]|["\\]/g, '*');
+  return UNSAFE.test(s) ? s.replace(/[^\x20-\x7E]|["\\]/g, '*') : s;
 }
 
-function maskAllBut(s: string, keep: number, cls: RegExp): string {
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isUpperOrDigit = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90);
+
+/** Replaces every character of class `cls` with '*' except the last `keep` of them (values are short). */
+function maskAllBut(s: string, keep: number, cls: (c: number) => boolean): string {
+  let total = 0;
+  for (let i = 0; i < s.length; i++) if (cls(s.charCodeAt(i))) total++;
   let seen = 0;
-  const total = (s.match(new RegExp(cls.source, 'g')) ?? []).length;
-  return s.replace(new RegExp(cls.source, 'g'), (ch) => (++seen > total - keep ? ch : '*'));
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out += cls(c) && ++seen <= total - keep ? '*' : s[i];
+  }
+  return out;
 }
 
 function maskIp(s: string, sep: string, cls: RegExp): string {
@@ -48,11 +61,11 @@ export function maskValue(style: MaskStyle, raw: string, keep = 0): string {
   const v = normalize(raw);
   switch (style) {
     case 'digits4':
-      return ascii(maskAllBut(v, 4, /[0-9]/));
+      return ascii(maskAllBut(v, 4, isDigit));
     case 'phone':
-      return ascii(maskAllBut(v, 2, /[0-9]/));
+      return ascii(maskAllBut(v, 2, isDigit));
     case 'iban':
-      return ascii(v.slice(0, 2) + maskAllBut(v.slice(2), 4, /[A-Z0-9]/));
+      return ascii(v.slice(0, 2) + maskAllBut(v.slice(2), 4, isUpperOrDigit));
     case 'email': {
       const at = v.lastIndexOf('@');
       return ascii(v.slice(0, 1) + '***' + v.slice(at));

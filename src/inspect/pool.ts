@@ -13,10 +13,10 @@ export interface Inspector extends InspectStep {
   close(): Promise<void>;
 }
 
-export function createInspector(cfg: InspectionConfig, metrics?: Metrics): Inspector {
+export function createInspector(cfg: InspectionConfig, metrics?: Metrics, opts: { workerFile?: string } = {}): Inspector {
   const p = cfg.pool;
   const pool = new Piscina({
-    filename: distFile('inspect/worker.js'),
+    filename: opts.workerFile ?? distFile('inspect/worker.js'),
     minThreads: p.minThreads,
     maxThreads: p.maxThreads,
     idleTimeout: p.idleTimeoutMs,

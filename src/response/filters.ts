@@ -20,7 +20,12 @@ export interface ResponseFilterOptions {
   maxEventChars: number;
   /** Masked response text kept on the context for audit. */
   maxAuditChars: number;
+  /** Tokens Sluice issued earlier in the session (multi-turn restore); synchronous stores only. */
+  sessionLookup?: (session: string, token: string) => string | undefined;
 }
+
+// `<` + type (≤ 64 chars, see inspect/actions.ts safeType) + `_` + 8 hex + `>`.
+const MAX_TOKEN_CHARS = 75;
 
 const decoder = new TextDecoder();
 
@@ -32,11 +37,14 @@ function header(h: Headers, name: string): string {
 }
 
 /** Only Sluice's own tokens from this request are restored; anything else in `<…>` is left alone. */
-export function restoreFrom(tokens: Array<{ token: string; value: string }>): { restore: (t: string) => string; maxTokenChars: number } {
+export function restoreFrom(
+  tokens: Array<{ token: string; value: string }>,
+  lookup?: (token: string) => string | undefined,
+): { restore: (t: string) => string; maxTokenChars: number } {
   const vault = new Map(tokens.map((t) => [t.token, t.value]));
-  const maxTokenChars = Math.max(2, ...tokens.map((t) => t.token.length));
+  const maxTokenChars = lookup ? MAX_TOKEN_CHARS : Math.max(2, ...tokens.map((t) => t.token.length));
   return {
-    restore: (text) => text.replace(/<[A-Za-z0-9_]+>/g, (tok) => vault.get(tok) ?? tok),
+    restore: (text) => text.replace(/<[A-Za-z0-9_]+>/g, (tok) => vault.get(tok) ?? lookup?.(tok) ?? tok),
     maxTokenChars,
   };
 }
@@ -127,8 +135,11 @@ export function responseFilter(ctx: RequestContext, headers: Headers, opts: Resp
     return refuse(new SluiceError('SLUICE_INSPECTION_FAILED', `Upstream response is ${encoding}-encoded and cannot be inspected`));
   }
   const hooks = contextHooks(ctx, opts);
-  const tokens = ctx.decision?.restoreTokens ? ctx.issuedTokens ?? [] : [];
-  const restore = tokens.length > 0 ? restoreFrom(tokens) : undefined;
+  const restoring = ctx.decision?.restoreTokens === true;
+  const tokens = restoring ? ctx.issuedTokens ?? [] : [];
+  const session = ctx.identity?.session;
+  const lookup = restoring && opts.sessionLookup && session ? (t: string) => opts.sessionLookup!(session, t) : undefined;
+  const restore = tokens.length > 0 || lookup ? restoreFrom(tokens, lookup) : undefined;
   const masking: MaskingOptions = { newScanner: opts.newScanner, onFindings: hooks.onFindings, onText: hooks.onText, ...restore };
   if (!sse) return bufferFilter(ctx, opts, masking);
   const common = { ...masking, onUsage: hooks.onUsage, maxEventChars: opts.maxEventChars };

@@ -12,6 +12,7 @@ export interface ResponseStepOptions {
   maxBufferedBytes: number;
   maxEventChars: number;
   maxAuditChars: number;
+  sessionLookup?: (session: string, token: string) => string | undefined;
 }
 
 export const RESPONSE_DEFAULTS: Readonly<ResponseStepOptions> = Object.freeze({
