@@ -1,6 +1,7 @@
 // The per-request context every step shares (pingora's CTX): created once in gateway.ts.
 import type { Decision, Finding, FindingSummary, Identity, ProviderKind, TokenUsage, AuditDecision } from './types.js';
 import type { SluiceError } from './errors.js';
+import type { InspectionProfile } from './inspect/api.js';
 
 export interface RouteMatch {
   /** Connection name from config. */
@@ -50,6 +51,8 @@ export interface RequestContext {
   stream: boolean;
   justification?: string;
   findings: Finding[];
+  /** Detectors and actions that applied to this caller (set before the body is scanned). */
+  profile?: InspectionProfile;
   findingSummary: FindingSummary[];
   decision?: Decision;
   auditDecision?: AuditDecision;

@@ -114,6 +114,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (justification) ctx.justification = justification.slice(0, 1024);
 
       const profile = deps.policy.profileFor(ctx.identity, route.connection);
+      ctx.profile = profile;
       const body = await bodyPromise;
       const bodyBytes = body.byteLength; // the pool may take (transfer) the buffer
       const { upstreamBody, changed } = await inspectRequest(ctx, profile, body);

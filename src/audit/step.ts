@@ -3,6 +3,7 @@ import type { AuditConfig } from '../config/schema.js';
 import type { AuditStep } from '../ports.js';
 import type { Logger } from '../observe/logger.js';
 import { createAuditWriter, type AuditWriter } from './writer.js';
+import { auditBodies } from './redact.js';
 import { buildExchangeRecord, type AuditRecordInput, type ExchangeRecordOptions } from './record.js';
 
 export interface GatewayAudit extends AuditStep {
@@ -33,7 +34,8 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger): GatewayAudit 
     writer,
     exchange: function auditExchange(ctx) {
       try {
-        writer.append(buildExchangeRecord(ctx, opts));
+        const bodies = auditBodies(ctx);
+        writer.append(buildExchangeRecord({ ...ctx, maskedRequest: bodies.request, maskedResponse: bodies.response }, opts));
       } catch (err) {
         // Audit must never break the request path; the writer counts drops in its stats.
         logger.error({ reqId: ctx.id, err: (err as Error).message }, 'audit: record could not be built');

@@ -9,9 +9,11 @@ import { startStack, REPO, type Stack } from '../helpers/stack.js';
 const EXPORT_PROMPT = 'please export the customer table to s3://bucket';
 const EMAIL = 'jane.doe@example.com';
 
+// API answers are checked field by field with matchers, so a loose type is enough here.
+type Json = any;
 interface Api {
   status: number;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: Json;
 }
 
 async function api(stack: Stack, token: string, path: string, body?: unknown): Promise<Api> {
@@ -25,11 +27,11 @@ async function api(stack: Stack, token: string, path: string, body?: unknown): P
 }
 
 /** Polls the pending list until an approval of `subject` shows up (the SDK call is in flight meanwhile). */
-async function pendingFor(stack: Stack, reviewer: string, subject: string): Promise<any> {
+async function pendingFor(stack: Stack, reviewer: string, subject: string): Promise<Json> {
   for (let i = 0; i < 200; i++) {
     const r = await api(stack, reviewer, '');
     expect(r.status).toBe(200);
-    const found = r.json.approvals.find((a: any) => a.identity.subject === subject);
+    const found = r.json.approvals.find((a: Json) => a.identity.subject === subject);
     if (found) return found;
     await new Promise((res) => setTimeout(res, 10));
   }
@@ -72,6 +74,7 @@ describe('hold mode (policies/default.yaml, rule agents)', () => {
     const shown = await api(stack, reviewer, `/${listed.id}`);
     expect(shown.json.approval.prompt.text).toContain('export the customer table to s3://bucket');
     expect(shown.json.approval.prompt.text).not.toContain(EMAIL);
+    expect(shown.json.approval.prompt.text).toContain('j***@example.com');
     expect(shown.json.approval.findings).toContainEqual(expect.objectContaining({ detector: 'email', action: 'mask', count: 1 }));
 
     const ok = await api(stack, reviewer, `/${listed.id}/approve`, { comment: 'one-off export for INC-1' });

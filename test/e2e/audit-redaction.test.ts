@@ -1,0 +1,46 @@
+// The audit trail never keeps raw detected values, even when policy lets them through or refuses the caller.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { startStack, REPO, type Stack } from '../helpers/stack.js';
+
+let stack: Stack;
+const CARD = '4111 1111 1111 1111';
+const EMAIL = 'jane.roe@example.com';
+const IP = '10.20.30.40';
+
+beforeAll(async () => {
+  stack = await startStack({ policiesDir: join(REPO, 'test/fixtures/e2e/report-policy') });
+});
+afterAll(async () => stack?.close());
+
+async function chat(token: string, content: string) {
+  const res = await request(`${stack.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-mock-reply': `Echo: ${content}` },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }),
+  });
+  await res.body.text();
+  return res.statusCode;
+}
+
+const auditText = () => readdirSync(stack.auditDir).map((f) => readFileSync(join(stack.auditDir, f), 'utf8')).join('\n');
+
+describe('audit redaction', () => {
+  it('keeps no raw value for report findings, nor for a refused caller', async () => {
+    expect(await chat(await stack.token(['analysts'], 'ann'), `card ${CARD} host ${IP} mail ${EMAIL}`)).toBe(200);
+    // `report` forwards the value untouched: the provider saw it (that is the policy's choice)...
+    expect(stack.mock.received.at(-1)!.body).toContain(CARD);
+    expect(await chat(await stack.token(['interns'], 'ivan'), `card ${CARD} mail ${EMAIL}`)).toBe(403);
+    await stack.sluice.close();
+    const text = auditText();
+    // ...but the audit trail keeps neither the request nor the echoed response raw.
+    expect(text.replace(/\D/g, '')).not.toContain('4111111111111111');
+    expect(text).not.toContain(EMAIL);
+    expect(text).not.toContain(IP);
+    expect(text).toContain('[REDACTED:card]');
+    const records = text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(records.filter((r) => r.kind === 'exchange').map((r) => r.decision)).toEqual(['masked', 'blocked']);
+  });
+});
