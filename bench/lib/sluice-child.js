@@ -17,6 +17,10 @@ const sluice = await startSluice(parseConfig(readFileSync(abs, 'utf8'), abs), { 
 process.stdout.write(`${sluice.url}\n`);
 
 process.on('message', function onMessage(msg) {
+  if (msg?.type === 'cpu') {
+    const u = process.cpuUsage();
+    return process.send?.({ type: 'cpu', cpu: u.user + u.system });
+  }
   if (msg?.type !== 'memory') return;
   if (msg.gc && typeof globalThis.gc === 'function') globalThis.gc();
   process.send?.({ type: 'memory', memory: process.memoryUsage() });

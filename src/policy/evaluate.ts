@@ -38,55 +38,64 @@ export interface PolicyDecision extends Decision {
 
 export const NO_RULE_REASON = 'no policy rule allows this caller';
 
+type Step = ((s: string) => void) | undefined;
+
 const describe = (who: Identity): string =>
   `subject "${who.subject}", groups [${who.groups.join(', ')}]${who.job === undefined ? ', no job' : `, job "${who.job}"`}`;
 
-export function evaluate(policy: Policy, identity: Identity | undefined, meta: RequestInfo, findings: readonly FindingSummary[]): PolicyDecision {
+export function evaluate(
+  policy: Policy,
+  identity: Identity | undefined,
+  meta: RequestInfo,
+  findings: readonly FindingSummary[],
+  opts: { explain?: boolean } = {},
+): PolicyDecision {
   const explanation: string[] = [];
-  const step = (s: string) => explanation.push(s);
+  // The hot path skips the explanation: `step?.(…)` then never even builds its string.
+  const step: Step = opts.explain === false ? undefined : (s: string) => void explanation.push(s);
   // Filled in as evaluation proceeds; every return spreads what is known so far.
   const base: Omit<PolicyDecision, 'outcome' | 'rules'> = { matchedRules: [], explanation, quotas: [] };
   const deny = (reason: string, code: ErrorCode, rules: string[] = []): PolicyDecision => {
-    step(`→ block: ${reason}`);
+    step?.(`→ block: ${reason}`);
     return { ...base, outcome: 'block', rules, reason, code };
   };
 
   if (!identity || identity.subject === '') {
-    step('caller is unknown (no verified identity)');
+    step?.('caller is unknown (no verified identity)');
     return deny(NO_RULE_REASON, 'SLUICE_FORBIDDEN');
   }
   const resolved = resolveJob(policy, identity, meta.jobHeader);
-  if (resolved.note) step(resolved.note);
+  if (resolved.note) step?.(resolved.note);
   const who = resolved.identity;
-  step(`caller: ${describe(who)}`);
-  const rules = applicableRules(policy, who, meta.connection);
+  step?.(`caller: ${describe(who)}`);
+  const rules = applicableRulesCached(policy, who, meta.connection);
   base.matchedRules = rules.map((r) => r.id);
   base.identity = who;
   if (rules.length === 0) {
-    step(`no rule matches this caller on connection "${meta.connection}"`);
+    step?.(`no rule matches this caller on connection "${meta.connection}"`);
     return deny(NO_RULE_REASON, 'SLUICE_FORBIDDEN');
   }
-  step(`rules that apply (most specific first): ${rules.map((r) => r.id).join(', ')}`);
+  step?.(`rules that apply (most specific first): ${rules.map((r) => r.id).join(', ')}`);
 
   const grants = rules.filter((r) => r.connections !== undefined);
   if (grants.length === 0) {
-    step(`none of them grants connection "${meta.connection}" (a grant is a rule with \`connections\`)`);
+    step?.(`none of them grants connection "${meta.connection}" (a grant is a rule with \`connections\`)`);
     return deny(NO_RULE_REASON, 'SLUICE_FORBIDDEN');
   }
   const granting = meta.model === undefined ? grants : grants.filter((r) => !r.models || anyGlob(r.models, meta.model as string));
   if (granting.length === 0) {
-    step(`model "${meta.model}" is in none of the model lists of ${grants.map((r) => r.id).join(', ')}`);
+    step?.(`model "${meta.model}" is in none of the model lists of ${grants.map((r) => r.id).join(', ')}`);
     return deny(`model "${meta.model}" is not allowed for this caller`, 'SLUICE_FORBIDDEN');
   }
-  step(`connection "${meta.connection}"${meta.model === undefined ? ' (request names no model)' : ` and model "${meta.model}"`} granted by ${granting.map((r) => r.id).join(', ')}`);
+  step?.(`connection "${meta.connection}"${meta.model === undefined ? ' (request names no model)' : ` and model "${meta.model}"`} granted by ${granting.map((r) => r.id).join(', ')}`);
 
   const limits = collectLimits(rules, meta, step);
   base.quotas = quotaBindings(rules, who);
   if (limits.justification) base.justification = limits.justification;
   if (limits.maxBody) base.maxBodyBytes = limits.maxBody.bytes;
-  for (const q of base.quotas) step(`quota (rule ${q.rule}): ${[q.requests && `${q.requests} requests`, q.tokens && `${q.tokens} tokens`].filter(Boolean).join(', ')} per ${q.window} for ${q.subject}`);
+  for (const q of base.quotas) step?.(`quota (rule ${q.rule}): ${[q.requests && `${q.requests} requests`, q.tokens && `${q.tokens} tokens`].filter(Boolean).join(', ')} per ${q.window} for ${q.subject}`);
 
-  const actions = resolveDetectorActions(policy, rules);
+  const actions = resolveDetectorActionsCached(policy, rules);
   const found = foldFindings(findings, actions, step);
   const input: ConditionInput = { found: found.counts, ...pick(meta) };
   const blocks = triggered(rules, 'block', input, step);
@@ -113,11 +122,11 @@ export function evaluate(policy: Policy, identity: Identity | undefined, meta: R
     const approval = a
       ? { rule: a.rule.id, mode: a.mode, timeoutSeconds: a.timeoutSeconds }
       : { rule: found.approve[0].rule, mode: 'hold' as const, timeoutSeconds: DEFAULT_APPROVAL_TIMEOUT_SECONDS };
-    step(`→ approve: ${approval.mode} for up to ${approval.timeoutSeconds}s (rule ${approval.rule})`);
+    step?.(`→ approve: ${approval.mode} for up to ${approval.timeoutSeconds}s (rule ${approval.rule})`);
     const ruleIds = unique([approval.rule, ...approvals.map((x) => x.rule.id), ...found.approve.map((x) => x.rule)]);
     return { ...base, outcome: 'approve', rules: ruleIds, reason: `approval required by policy rule ${approval.rule}`, approvalMode: approval.mode, approval, restoreTokens };
   }
-  step(`→ allow${restoreTokens ? ' (tokens may be restored in the response)' : ''}`);
+  step?.(`→ allow${restoreTokens ? ' (tokens may be restored in the response)' : ''}`);
   return { ...base, outcome: 'allow', rules: unique([...granting.map((r) => r.id), ...base.matchedRules]), restoreTokens };
 }
 
@@ -138,7 +147,7 @@ interface Limits {
 }
 
 /** Strictest wins across applicable rules: the smallest body limit, the longest justification. */
-function collectLimits(rules: readonly CompiledRule[], meta: RequestInfo, step: (s: string) => void): Limits {
+function collectLimits(rules: readonly CompiledRule[], meta: RequestInfo, step: Step): Limits {
   const out: Limits = {};
   let justRule: string | undefined;
   for (const r of rules) {
@@ -148,10 +157,10 @@ function collectLimits(rules: readonly CompiledRule[], meta: RequestInfo, step: 
       justRule = r.id;
     }
   }
-  if (out.maxBody) step(`body ${meta.bodyBytes} bytes, limit ${out.maxBody.bytes} (rule ${out.maxBody.rule})`);
+  if (out.maxBody) step?.(`body ${meta.bodyBytes} bytes, limit ${out.maxBody.bytes} (rule ${out.maxBody.rule})`);
   if (out.justification && justRule) {
     const given = meta.justification?.trim().length ?? 0;
-    step(`justification required, at least ${out.justification.minLength} characters (rule ${justRule}); ${given} given`);
+    step?.(`justification required, at least ${out.justification.minLength} characters (rule ${justRule}); ${given} given`);
     if (given < out.justification.minLength) {
       out.missingJustification = { rule: justRule, reason: `a justification of at least ${out.justification.minLength} characters is required (x-sluice-justification header)` };
     }
@@ -160,7 +169,7 @@ function collectLimits(rules: readonly CompiledRule[], meta: RequestInfo, step: 
 }
 
 /** Finding counts by detector, plus the rules whose detector actions block or ask for approval. */
-function foldFindings(findings: readonly FindingSummary[], actions: ReadonlyMap<string, ResolvedAction>, step: (s: string) => void) {
+function foldFindings(findings: readonly FindingSummary[], actions: ReadonlyMap<string, ResolvedAction>, step: Step) {
   const counts = new Map<string, number>();
   const block: Array<{ rule: string; detector: string }> = [];
   const approve: Array<{ rule: string; detector: string }> = [];
@@ -173,7 +182,7 @@ function foldFindings(findings: readonly FindingSummary[], actions: ReadonlyMap<
     // The stricter of what the engine applied and what policy now says: a stale profile cannot loosen.
     const action = stricter(f.action, set?.action ?? 'off');
     const source = set?.rule ? `rule ${set.rule}` : set?.why === 'catalogue' ? 'catalogue default' : 'as applied by inspection';
-    step(`detector ${f.detector}: ${f.count} found → ${action} (${source})`);
+    step?.(`detector ${f.detector}: ${f.count} found → ${action} (${source})`);
     const hit = { rule: set?.rule ?? `detector:${f.detector}`, detector: f.detector };
     if (action === 'block') block.push(hit);
     if (action === 'approve') approve.push(hit);
@@ -181,13 +190,13 @@ function foldFindings(findings: readonly FindingSummary[], actions: ReadonlyMap<
   return { counts, block, approve };
 }
 
-function triggered(rules: readonly CompiledRule[], kind: 'approve' | 'block', input: ConditionInput, step: (s: string) => void) {
+function triggered(rules: readonly CompiledRule[], kind: 'approve' | 'block', input: ConditionInput, step: Step) {
   const out: Array<{ rule: CompiledRule; mode: ApprovalMode; timeoutSeconds: number; message?: string }> = [];
   for (const rule of rules) {
     for (const c of rule[kind]) {
       const because = conditionHolds(c, input);
       if (!because) continue;
-      step(`${kind} condition #${c.index + 1} of rule ${rule.id} holds: ${because.join('; ')}`);
+      step?.(`${kind} condition #${c.index + 1} of rule ${rule.id} holds: ${because.join('; ')}`);
       out.push({ rule, mode: c.mode, timeoutSeconds: c.timeoutSeconds, ...(c.message === undefined ? {} : { message: c.message }) });
     }
   }
@@ -200,4 +209,33 @@ function restoreTokensFor(rules: readonly CompiledRule[]): boolean {
   if (saying.length === 0) return false;
   const top = saying[0].specificity;
   return saying.filter((r) => r.specificity === top).every((r) => r.restoreTokens === true);
+}
+
+// Per-policy caches: rule matching and detector resolution depend only on who is calling and where,
+// and policies are immutable (a reload builds a new object, so stale entries go with the old one).
+const ruleCache = new WeakMap<Policy, Map<string, CompiledRule[]>>();
+const actionCache = new WeakMap<Policy, Map<string, Map<string, ResolvedAction>>>();
+const MAX_CACHED = 4096;
+
+function cacheFor<V>(store: WeakMap<Policy, Map<string, V>>, policy: Policy): Map<string, V> {
+  let m = store.get(policy);
+  if (!m) store.set(policy, (m = new Map()));
+  if (m.size >= MAX_CACHED) m.clear();
+  return m;
+}
+
+function applicableRulesCached(policy: Policy, who: Identity, connection: string): CompiledRule[] {
+  const m = cacheFor(ruleCache, policy);
+  const key = `${who.subject}\u0000${who.job ?? ''}\u0000${who.groups.join('\u0001')}\u0000${connection}`;
+  let rules = m.get(key);
+  if (!rules) m.set(key, (rules = applicableRules(policy, who, connection)));
+  return rules;
+}
+
+function resolveDetectorActionsCached(policy: Policy, rules: readonly CompiledRule[]): Map<string, ResolvedAction> {
+  const m = cacheFor(actionCache, policy);
+  const key = rules.map((r) => r.id).join('\u0000');
+  let actions = m.get(key);
+  if (!actions) m.set(key, (actions = resolveDetectorActions(policy, rules)));
+  return actions;
 }

@@ -36,6 +36,7 @@ export function createPolicyStep(store: PolicyStore, secret: string, quotas: Quo
           jobHeader: ctx.headers['x-sluice-job'],
         },
         ctx.findingSummary,
+        { explain: false },
       );
       decisions.set(ctx, d);
       if (d.identity) ctx.identity = d.identity;
