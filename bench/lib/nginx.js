@@ -2,10 +2,9 @@
 // 127.0.0.1 only, no buffering (so SSE streams through), keep-alive to the mock.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startChild } from './procs.js';
+import { startChild, freePort } from './procs.js';
 
 export function findNginx() {
   for (const candidate of ['nginx', '/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) {
@@ -49,17 +48,6 @@ http {
   }
 }
 `;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts nginx in front of `upstreamUrl`; resolves to a child handle, or undefined when nginx is absent. */

@@ -2,10 +2,9 @@
 // dependencies. Portkey's streaming needs @hono/node-server 1.13.5, pinned through `overrides`.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startChild } from './procs.js';
+import { startChild, freePort } from './procs.js';
 import { REPO } from './sluice-config.js';
 
 const PEERS = join(REPO, 'bench/.peers');
@@ -30,17 +29,6 @@ async function ensureInstalled(log) {
     return false;
   }
   return existsSync(PORTKEY_ENTRY);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** A child handle for Portkey, or undefined (with the reason logged) when it cannot be had. */

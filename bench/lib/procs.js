@@ -2,6 +2,7 @@
 // and always stopped — at the end, on an error, and on Ctrl-C.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 
 const live = new Set();
 let hooked = false;
@@ -124,5 +125,17 @@ export function askMemory(handle, { gc = false, timeoutMs = 5000 } = {}) {
     }
     child.on('message', onMessage);
     child.send({ type: 'memory', gc });
+  });
+}
+
+/** A free loopback port (for children that cannot listen on port 0 and report it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
   });
 }

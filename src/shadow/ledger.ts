@@ -113,3 +113,15 @@ function hostLabel(c: Classification): string {
   const h = c.signatures.find((s) => s.startsWith('host:'));
   return h ? h.slice(5) : 'other';
 }
+
+/** A recorder that notes `call` in the ledger once, with the outcome that arrives first. */
+export function noteOnce(ledger: ShadowLedger, call: ShadowCall | undefined): (status: number | undefined, error?: string) => void {
+  let noted = false;
+  return function note(status, error) {
+    if (!call || noted) return;
+    noted = true;
+    call.status = status;
+    call.error = error;
+    ledger.note(call);
+  };
+}

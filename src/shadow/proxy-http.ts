@@ -6,6 +6,7 @@ import { SluiceError, errorBody, toSluiceError } from '../errors.js';
 import { classifyUpstreamError } from '../upstream/forward.js';
 import type { ProxyCore } from './core.js';
 import type { ShadowCall } from './ledger.js';
+import { noteOnce } from './ledger.js';
 import { splitAuthority } from './hosts.js';
 import { parseTarget } from './log-formats.js';
 import { pathOnly } from './paths.js';
@@ -74,14 +75,7 @@ export function createHttpHandler(core: ProxyCore): (req: IncomingMessage, res: 
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
     });
-    let noted = false;
-    const note = (status: number | undefined, error?: string) => {
-      if (!call || noted) return;
-      noted = true;
-      call.status = status;
-      call.error = error;
-      core.ledger.note(call);
-    };
+    const note = noteOnce(core.ledger, call);
     core.dispatcher
       .request({ origin, path, method: (req.method ?? 'GET') as 'GET', headers, body, signal: abort.signal, headersTimeout: core.limits.upstreamTimeoutMs, bodyTimeout: core.limits.upstreamTimeoutMs })
       .then((up) => {

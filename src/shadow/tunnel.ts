@@ -7,6 +7,7 @@ import { SluiceError, toSluiceError } from '../errors.js';
 import { classifyUpstreamError } from '../upstream/forward.js';
 import type { ProxyCore } from './core.js';
 import type { ShadowCall } from './ledger.js';
+import { noteOnce } from './ledger.js';
 import { splitAuthority } from './hosts.js';
 import { blockError, errorKind, rawResponse } from './refuse.js';
 
@@ -48,14 +49,7 @@ export function createConnectHandler(core: ProxyCore): (req: IncomingMessage, cl
   function open(client: Socket, target: { host: string; port: number }, head: Buffer, call?: ShadowCall): void {
     const upstream = connect({ host: target.host, port: target.port, ...(core.lookup ? { lookup: core.lookup } : {}) });
     core.track(upstream);
-    let noted = false;
-    const note = (status: number | undefined, error?: string) => {
-      if (!call || noted) return;
-      noted = true;
-      call.status = status;
-      call.error = error;
-      core.ledger.note(call);
-    };
+    const note = noteOnce(core.ledger, call);
     let connected = false;
     const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })), core.limits.connectTimeoutMs);
     upstream.once('connect', () => {
