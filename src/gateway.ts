@@ -151,7 +151,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (ctx.auditDecision === 'held' && e.code !== 'SLUICE_APPROVAL_REQUIRED') ctx.auditDecision = 'denied';
       if (x.aborted) ctx.clientAborted = true;
       // Answering before the body was read: ask uWS to close, since the rest of the body is still in flight.
-      const close = bodyPromise === undefined || e.code === 'SLUICE_BODY_TOO_LARGE';
+      const close = bodyPromise === undefined || e.code === 'SLUICE_BODY_TOO_LARGE' || e.code === 'SLUICE_SHUTTING_DOWN';
       const durable = audit();
       if (durable) await durable;
       respondError(x, ctx, provider, e, close);

@@ -161,6 +161,7 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
         const deadline = Date.now() + config.server.shutdownGraceMs;
         while (gateway.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         if (gateway.inFlight > 0) logger.warn({ inFlight: gateway.inFlight }, 'shutdown grace period over; abandoning in-flight requests');
+        server.closeAll();
         await closeUpstreams(upstreams);
         for (const c of closers.reverse()) await c();
         await audit.close();

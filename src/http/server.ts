@@ -11,6 +11,8 @@ export interface HttpServer {
   native: boolean;
   /** Stop accepting new connections (in-flight exchanges continue). */
   stopListening(): void;
+  /** Close every remaining connection (after draining: idle keep-alive sockets would otherwise stay served). */
+  closeAll(): void;
 }
 
 const statusLine = new Map<number, string>();
@@ -46,6 +48,11 @@ export async function startHttpServer(cfg: ServerConfig, handle: (x: ClientExcha
     stopListening() {
       if (listening) uws.us_listen_socket_close(listenSocket);
       listening = false;
+    },
+    closeAll() {
+      this.stopListening();
+      // Present on the native App since v20.2x; the bundled type definitions lag behind.
+      (app as unknown as { close?: () => void }).close?.();
     },
   };
 }
