@@ -42,15 +42,16 @@ export async function startHttpServer(cfg: ServerConfig, handle: (x: ClientExcha
     app.listen(cfg.host, cfg.port, (s) => (s ? resolve(s) : reject(new Error(`cannot listen on ${cfg.host}:${cfg.port}`))));
   });
   let listening = true;
+  const stopListening = () => {
+    if (listening) uws.us_listen_socket_close(listenSocket);
+    listening = false;
+  };
   return {
     port: uws.us_socket_local_port(listenSocket),
     native,
-    stopListening() {
-      if (listening) uws.us_listen_socket_close(listenSocket);
-      listening = false;
-    },
+    stopListening,
     closeAll() {
-      this.stopListening();
+      stopListening();
       // Present on the native App since v20.2x; the bundled type definitions lag behind.
       (app as unknown as { close?: () => void }).close?.();
     },

@@ -3,6 +3,7 @@
 import type { RequestContext } from '../context.js';
 import { SluiceError } from '../errors.js';
 import type { TextScanner } from '../inspect/api.js';
+import { anthropicUsage, openaiUsage } from './usage.js';
 import type { Finding, TokenUsage } from '../types.js';
 import type { BodyFilter } from '../upstream/relay.js';
 import { createAnthropicStreamFilter } from './anthropic-stream.js';
@@ -22,6 +23,11 @@ export interface ResponseFilterOptions {
   maxAuditChars: number;
   /** Tokens Sluice issued earlier in the session (multi-turn restore); synchronous stores only. */
   sessionLookup?: (session: string, token: string) => string | undefined;
+  /**
+   * One WASM pass over a whole JSON body (every string value decoded and masked in place). The fast path for
+   * buffered responses when nothing needs restoring: no parse/stringify round trip on the main thread.
+   */
+  inspectJson?: (body: Uint8Array) => { body: Uint8Array; findings: Finding[]; meta: { validJson: boolean } };
 }
 
 // `<` + type (≤ 64 chars, see inspect/actions.ts safeType) + `_` + 8 hex + `>`.
@@ -112,7 +118,24 @@ function bufferFilter(ctx: RequestContext, opts: ResponseFilterOptions, masking:
       if (size > opts.maxBufferedBytes) {
         throw new SluiceError('SLUICE_INSPECTION_FAILED', `Upstream response exceeds ${opts.maxBufferedBytes} bytes; not relayed`);
       }
-      const r = maskJsonResponse(Buffer.concat(chunks), ctx.route!.provider, ctx.route!.route, { ...masking, maskText });
+      const whole = Buffer.concat(chunks);
+      if (TEXTLESS.has(ctx.route!.route)) {
+        // Embeddings and model lists carry no generated text (and embeddings are large): relay as is.
+        const usage = usageOf(whole, ctx.route!.provider);
+        if (usage) ctx.usage = usage;
+        return [whole];
+      }
+      if (opts.inspectJson && masking.restore === undefined) {
+        const fast = opts.inspectJson(whole);
+        if (fast.meta.validJson) {
+          masking.onFindings?.(fast.findings);
+          masking.onText?.(decoder.decode(fast.body));
+          const usage = usageOf(fast.body, ctx.route!.provider);
+          if (usage) ctx.usage = usage;
+          return [fast.body];
+        }
+      }
+      const r = maskJsonResponse(whole, ctx.route!.provider, ctx.route!.route, { ...masking, maskText });
       masking.onFindings?.(r.findings);
       masking.onText?.(decoder.decode(r.masked));
       if (r.usage) ctx.usage = r.usage;
@@ -120,6 +143,34 @@ function bufferFilter(ctx: RequestContext, opts: ResponseFilterOptions, masking:
     },
   };
 }
+
+/** Usage from the top-level `"usage"` object, parsing only that object (responses put it last). */
+function usageOf(body: Uint8Array, provider: 'openai' | 'anthropic'): TokenUsage | undefined {
+  const text = decoder.decode(body.subarray(Math.max(0, body.byteLength - USAGE_TAIL)));
+  const at = text.lastIndexOf('"usage"');
+  if (at < 0) return undefined;
+  const open = text.indexOf('{', at);
+  if (open < 0) return undefined;
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 123) depth++;
+    else if (ch === 125 && --depth === 0) {
+      try {
+        const u = JSON.parse(text.slice(open, i + 1));
+        return provider === 'anthropic' ? anthropicUsage(u) : openaiUsage(u);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+const TEXTLESS = new Set(['embeddings', 'models.list', 'models.get']);
+
+// Usage objects are a few hundred bytes at the end of a response; never scan a large body for them.
+const USAGE_TAIL = 4096;
 
 /** The filter for this response, or null when it carries nothing to inspect (binary, or masking off). */
 export function responseFilter(ctx: RequestContext, headers: Headers, opts: ResponseFilterOptions): BodyFilter | null {

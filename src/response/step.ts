@@ -1,7 +1,7 @@
 // The response step the gateway plugs in (ports.ts ResponseStep): engine per inspection profile,
 // then the filter that fits the response (filters.ts).
 import type { InspectionConfig } from '../config/schema.js';
-import type { InspectionProfile, TextScanner } from '../inspect/api.js';
+import type { InspectionProfile, InspectResult, TextScanner } from '../inspect/api.js';
 import { createEngine } from '../inspect/engine.js';
 import type { ResponseStep } from '../ports.js';
 import { responseFilter } from './filters.js';
@@ -24,6 +24,7 @@ export const RESPONSE_DEFAULTS: Readonly<ResponseStepOptions> = Object.freeze({
 
 interface ScannerSource {
   createTextScanner(opts?: { holdBack?: number }): TextScanner;
+  inspect(req: { body: Uint8Array; contentType: 'json' | 'text'; session: string }): InspectResult;
 }
 
 export function createResponseStep(cfg: InspectionConfig, options: Partial<ResponseStepOptions> = {}): ResponseStep {
@@ -45,7 +46,12 @@ export function createResponseStep(cfg: InspectionConfig, options: Partial<Respo
     filterFor: function responseFilterFor(ctx, profile, _status, headers) {
       if (!cfg.maskResponses || profile === undefined) return null;
       const engine = engineFor(profile);
-      return responseFilter(ctx, headers, { ...o, newScanner: () => engine.createTextScanner(scannerOpts) });
+      const session = ctx.identity?.session ?? '';
+      return responseFilter(ctx, headers, {
+        ...o,
+        newScanner: () => engine.createTextScanner(scannerOpts),
+        inspectJson: (body) => engine.inspect({ body, contentType: 'json', session }),
+      });
     },
   };
 }
