@@ -4,6 +4,8 @@ import type { RequestMeta } from './api.js';
 const decoder = new TextDecoder();
 const SMALL = 64 * 1024;
 /** Containers whose "name" members are tool names: OpenAI function/tools/functions, Anthropic content blocks and tool_choice. */
+const TOP_KEYS = new Set(['model', 'stream', 'stream_options']);
+const MAX_KEY = 64;
 const TOOL_PARENTS = new Set(['function', 'tools', 'functions', 'content', 'tool_choice']);
 
 function parse(body: Uint8Array, s: number, e: number): unknown {
@@ -20,8 +22,10 @@ export function readMeta(events: Uint32Array, body: Uint8Array): RequestMeta {
   const tools: string[] = [];
   for (let i = 0; i < events.length; i += 5) {
     const [type, ks, ke, vs, ve] = events.subarray(i, i + 5) as unknown as number[];
-    const key = ke! > ks! ? parse(body, ks!, ke!) : undefined;
+    // Keys are short: parse them, but parse a value only when its key is one we read (not `messages`).
+    const key = ke! > ks! && ke! - ks! <= MAX_KEY ? parse(body, ks!, ke!) : undefined;
     if (type === 1) {
+      if (typeof key !== 'string' || !TOP_KEYS.has(key)) continue;
       const value = parse(body, vs!, ve!);
       if (key === 'model' && typeof value === 'string') meta.model = value;
       else if (key === 'stream' && typeof value === 'boolean') meta.stream = value;
