@@ -3,6 +3,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfigFile, ConfigError } from '../config/load.js';
 import { packageRoot } from '../paths.js';
+import type { Identity } from '../types.js';
+import { createAuthenticator } from '../auth/authenticate.js';
+import { validateIdentityConfig } from '../auth/config.js';
+import { ensureDemoIssuer, demoIssuerEntry } from '../demo/issuer.js';
 
 const USAGE = `usage: sluice <command> [options]
 
@@ -39,9 +43,13 @@ export async function main(argv: string[]): Promise<number> {
     case 'token':
       return (await import('../auth/token-cli.js')).tokenCommand(withoutConfig(rest), { dir: demoDir(rest) });
     case 'policy':
-      return (await import('../policy/cli.js')).policyCommand(rest);
-    case 'audit':
-      return (await import('../audit/cli.js')).auditCommand(rest);
+      return (await import('../policy/cli.js')).policyCommand(withoutConfig(rest), { authenticate: await tokenVerifier(rest) });
+    case 'audit': {
+      // The audit dir defaults to the configured one (the CLI module reads SLUICE_AUDIT_DIR when it loads).
+      const dir = quietly(() => loadConfigFile(configPath(rest)).config.audit.dir);
+      if (!process.env.SLUICE_AUDIT_DIR && dir) process.env.SLUICE_AUDIT_DIR = dir;
+      return (await import('../audit/cli.js')).auditCommand(withoutConfig(rest));
+    }
     case 'approvals':
       return (await import('../approval/cli.js')).approvalsCommand(rest);
     case 'shadow':
@@ -62,11 +70,29 @@ export async function main(argv: string[]): Promise<number> {
 
 /** The demo issuer lives in the configured demo.dir (relative to the config file). */
 function demoDir(argv: string[]): string | undefined {
+  return quietly(() => loadConfigFile(configPath(argv)).config.demo.dir);
+}
+
+function quietly<T>(f: () => T): T | undefined {
   try {
-    return loadConfigFile(configPath(argv)).config.demo.dir;
+    return f();
   } catch {
     return undefined;
   }
+}
+
+/** `policy explain` verifies tokens the way the gateway would (configured issuers, plus the demo issuer). */
+async function tokenVerifier(argv: string[]): Promise<((token: string) => Promise<Identity>) | undefined> {
+  const loaded = quietly(() => loadConfigFile(configPath(argv)));
+  if (!loaded) return undefined;
+  const { config, baseDir } = loaded;
+  let raw = (config.identity ?? {}) as Record<string, unknown>;
+  if (config.demo.enabled) {
+    const demo = await ensureDemoIssuer(config.demo.dir);
+    raw = { ...raw, issuers: [...(Array.isArray(raw.issuers) ? raw.issuers : []), demoIssuerEntry(demo)] };
+  }
+  const auth = createAuthenticator(validateIdentityConfig(raw, 'identity', baseDir));
+  return (token) => auth.authenticate({ authorization: `Bearer ${token}` }, '127.0.0.1');
 }
 
 function withoutConfig(argv: string[]): string[] {
