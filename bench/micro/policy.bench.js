@@ -27,6 +27,7 @@ export async function run({ time }) {
   const bench = new Bench({ name: 'policy', time });
   bench
     .add('evaluate: analysts, 2 finding types', () => evaluate(policy, analysts, meta, FINDINGS))
+    .add('evaluate: analysts, as the gateway calls it (no explanation)', () => evaluate(policy, analysts, meta, FINDINGS, { explain: false }))
     .add('evaluate: streaming job', () => evaluate(policy, jobs, meta, FINDINGS))
     .add('evaluate: agents (approval rules)', () => evaluate(policy, agents, { ...meta, promptText: 'summarise the tickets' }, FINDINGS))
     .add('evaluate: denied caller', () => evaluate(policy, denied, meta, []))
