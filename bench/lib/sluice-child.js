@@ -16,7 +16,16 @@ const abs = resolve(file);
 const sluice = await startSluice(parseConfig(readFileSync(abs, 'utf8'), abs), { logger: silentLogger() });
 process.stdout.write(`${sluice.url}\n`);
 
+// Event-loop delay (bench diagnostics): how long the loop was blocked, in ms percentiles.
+const eld = process.env.SLUICE_ELD ? (await import('node:perf_hooks')).monitorEventLoopDelay({ resolution: 1 }) : undefined;
+eld?.enable();
+
 process.on('message', function onMessage(msg) {
+  if (msg?.type === 'eld-reset') return eld?.reset();
+  if (msg?.type === 'eld') {
+    const ms = (p) => (eld ? eld.percentile(p) / 1e6 : null);
+    return process.send?.({ type: 'eld', p50: ms(50), p99: ms(99), p999: ms(99.9), max: eld ? eld.max / 1e6 : null });
+  }
   if (msg?.type === 'cpu') {
     const u = process.cpuUsage();
     return process.send?.({ type: 'cpu', cpu: u.user + u.system });
