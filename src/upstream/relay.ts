@@ -1,7 +1,7 @@
 // Upstream response → (filter) → client, with backpressure both ways and clean failure mid-stream.
 import type { ClientExchange } from '../http/exchange.js';
 import type { FlowControl, ResponseSink } from './forward.js';
-import type { SluiceError } from '../errors.js';
+import { SluiceError } from '../errors.js';
 import { clientResponseHeaders } from './headers.js';
 
 /** Transforms the response body in flight (pingora's response_body_filter with an end flag). */
@@ -82,7 +82,7 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
       headersToSend = hs;
     },
     onData(chunk) {
-      if (x.aborted) return;
+      if (x.aborted || finished) return;
       if (!filter) return send([chunk]);
       const out = filter.push(chunk);
       if (filter.mode === 'stream') return send(out);
@@ -90,9 +90,15 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
         buffered.push(c);
         bufferedLen += c.byteLength;
       }
-      if (bufferedLen > MAX_BUFFERED) flow?.abort();
+      if (bufferedLen > MAX_BUFFERED) {
+        // Never relay what could not be inspected whole: stop reading and answer with an error instead.
+        flow?.abort();
+        const err = new SluiceError('SLUICE_INSPECTION_FAILED', `Upstream response exceeds ${MAX_BUFFERED} bytes; not relayed`);
+        finish({ err, aborted: false }, () => hooks.respondError(err));
+      }
     },
     onEnd() {
+      if (finished) return;
       if (x.aborted) return finish({ aborted: true });
       try {
         const tail = filter ? filter.end() : [];
@@ -104,10 +110,14 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
           send(tail);
           finish({ aborted: false }, () => x.end());
         }
-      } catch (err) {
-        // A filter that cannot finish must not leak unfiltered bytes: cut the response.
-        x.destroy();
-        finish({ err: err as SluiceError, aborted: false });
+      } catch (thrown) {
+        // A filter that cannot finish must not leak unfiltered bytes: answer with an error if nothing was sent
+        // yet, otherwise cut the response so the client sees a broken stream.
+        const err = thrown instanceof SluiceError ? thrown : new SluiceError('SLUICE_INSPECTION_FAILED', 'Response inspection failed; response not relayed', { cause: thrown });
+        if (x.started) {
+          x.destroy();
+          finish({ err, aborted: false });
+        } else finish({ err, aborted: false }, () => hooks.respondError(err));
       }
     },
     onError(err, started) {
