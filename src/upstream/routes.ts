@@ -31,11 +31,16 @@ const ANTHROPIC_ROUTES: readonly RouteSpec[] = [
 
 const ROUTES: Record<ProviderKind, readonly RouteSpec[]> = { openai: OPENAI_ROUTES, anthropic: ANTHROPIC_ROUTES };
 
+// A path parameter (e.g. a model id) never carries dots-only segments or escapes that an upstream could resolve
+// into another path with Sluice's credential attached.
+const QUERY_RE = /^[\x21-\x7e]*$/;
+const SEGMENT_RE = /^[A-Za-z0-9._:@-]{1,256}$/;
+
 function pathMatches(spec: string, path: string): boolean {
   if (!spec.includes('*')) return spec === path;
   const a = spec.split('/');
   const b = path.split('/');
-  return a.length === b.length && a.every((seg, i) => seg === '*' ? b[i].length > 0 : seg === b[i]);
+  return a.length === b.length && a.every((seg, i) => (seg === '*' ? SEGMENT_RE.test(b[i]) && b[i] !== '.' && b[i] !== '..' : seg === b[i]));
 }
 
 export interface Router {
@@ -60,6 +65,8 @@ export function createRouter(connections: readonly ConnectionConfig[]): Router {
 
   return {
     resolve(method, path, query) {
+      // Forwarded verbatim, so only what a valid request-target may carry (RFC 3986 characters, percent-encoded).
+      if (!QUERY_RE.test(query)) throw new SluiceError('SLUICE_BAD_REQUEST', 'Query string contains characters that must be percent-encoded');
       const { conn, rest } = split(path);
       if (!conn) throw new SluiceError('SLUICE_NOT_FOUND', `Unknown route: ${method} ${truncate(path)}`);
       const specs = ROUTES[conn.provider].filter((s) => pathMatches(s.path, rest));

@@ -31,8 +31,16 @@ describe('routing', () => {
     ['POST', '/unknown/v1/messages', 'SLUICE_NOT_FOUND'],
     ['GET', '/v1/chat/completions', 'SLUICE_METHOD_NOT_ALLOWED'],
     ['POST', '/v1/models', 'SLUICE_METHOD_NOT_ALLOWED'],
+    ['GET', '/v1/models/..', 'SLUICE_NOT_FOUND'],
+    ['GET', '/v1/models/%2e%2e', 'SLUICE_NOT_FOUND'],
+    ['GET', '/v1/models/a%2Fb', 'SLUICE_NOT_FOUND'],
   ])('%s %s → %s', (method, path, code) => {
     expect(() => router.resolve(method, path, '')).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('refuses a query string that is not percent-encoded', () => {
+    expect(() => router.resolve('GET', '/v1/models', 'a=\u00e9')).toThrow(expect.objectContaining({ code: 'SLUICE_BAD_REQUEST' }));
+    expect(router.resolve('GET', '/v1/models', 'a=%C3%A9').query).toBe('a=%C3%A9');
   });
 
   it('guesses the error shape from the path when no route matched', () => {
