@@ -1,6 +1,9 @@
 // The shape of sluice.yaml: typed, frozen defaults, validated with messages naming the key.
 import type { ProviderKind } from '../types.js';
 import { Reader } from './check.js';
+import { readIdentityConfig } from '../auth/config.js';
+import { readApprovalsConfig } from '../approval/config.js';
+import { readEgressConfig } from '../shadow/config.js';
 
 export interface TlsConfig {
   certFile: string;
@@ -94,6 +97,11 @@ const RESERVED_NAMES = new Set(['v1', 'sluice', 'healthz', 'readyz', 'metrics'])
 
 export function readConfig(raw: unknown, r: Reader): SluiceConfig {
   const top = r.obj(raw, [], SECTIONS);
+  // Sections owned by other steps are validated here too, so `check-config` reports every problem at once
+  // (each step re-reads its raw section at start, e.g. auth adds the demo issuer first).
+  readIdentityConfig(top.identity ?? {}, r, ['identity']);
+  readApprovalsConfig(top.approvals ?? {}, r, ['approvals']);
+  readEgressConfig(top.egress ?? {}, r);
   const cfg: SluiceConfig = {
     server: readServer(r, top.server),
     demo: readDemo(r, top.demo),

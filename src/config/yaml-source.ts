@@ -19,7 +19,12 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   return {
     file,
     value: doc.toJS({ maxAliasCount: 100 }),
-    lineOf(path) {
+    lineOf(rawPath) {
+      // Some sections name list items `issuers[0]`: walk those as two steps.
+      const path = rawPath.flatMap((k) => {
+        const m = /^(.+)\[(\d+)\]$/.exec(String(k));
+        return m ? [m[1], m[2]] : [k];
+      });
       let node: unknown = doc.contents;
       let line: number | undefined;
       for (const key of path) {

@@ -48,6 +48,9 @@ describe('config loading', () => {
     ['threads', `inspection:\n  pool:\n    minThreads: 4\n    maxThreads: 2\n${minimal}`, 'inspection.pool.minThreads: must not exceed maxThreads'],
     ['bad enum', `audit:\n  fsync: sometimes\n${minimal}`, 'audit.fsync: expected one of: always, group'],
     ['yaml syntax', 'server: [\n', 'invalid YAML'],
+    ['identity section', `identity:\n  issuers:\n    - { issuer: "https://x", jwksUri: "https://x/k", audience: 1 }\n${minimal}`, '/etc/sluice.yaml:3: identity.issuers[0].audience: expected a string'],
+    ['approvals section', `approvals:\n  bogus: 1\n${minimal}`, '/etc/sluice.yaml:2: approvals.bogus: unknown key'],
+    ['egress section', `egress:\n  enabled: maybe\n${minimal}`, '/etc/sluice.yaml:2: egress.enabled: expected true or false'],
   ];
   it.each(cases)('%s', (_name, text, expected) => {
     const env: Record<string, string> = _name === 'missing env var' ? {} : { KEY: 'k' };
