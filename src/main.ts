@@ -137,7 +137,6 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
     });
     admin.add(createShadowRoutes({ summary: () => egress!.summary(), authorizeReviewer }));
     closers.push(() => egress!.close());
-    logger.info({ port: egress.port }, 'egress proxy listening (shadow-AI detection)');
   }
   logger.info({ url, native: server.native, connections: config.connections.map((c) => c.name) }, 'sluice listening');
 
