@@ -184,7 +184,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ctx.includeUsage = result.meta.includeUsage;
     for (const f of ctx.findingSummary) metrics.findings.inc({ detector: f.detector, action: f.action }, f.count);
     ctx.maskedRequest = result.body;
-    return { upstreamBody: result.body, changed: result.changed };
+    return { upstreamBody: withUsageRequested(ctx, result.body), changed: result.changed };
   }
 
   function relay(x: ClientExchange, ctx: RequestContext, profile: InspectionProfile, verdict: Verdict, body: Uint8Array, done: () => Promise<void> | undefined): void {
@@ -248,6 +248,22 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   return gw;
+}
+
+const USAGE_OPTION = Buffer.from('"stream_options":{"include_usage":true},');
+const USAGE_ROUTES = new Set(['chat.completions', 'completions']);
+
+/**
+ * Token quotas and the audit need usage, which OpenAI streams only report when asked: ask on the client's behalf
+ * (the response filter strips the extra usage chunk again). Only when the body has no `stream_options` at all,
+ * so nothing the client set is overridden; an O(1) splice after the opening brace, not a re-serialization.
+ */
+function withUsageRequested(ctx: RequestContext, body: Uint8Array): Uint8Array {
+  if (!ctx.stream || ctx.includeUsage !== undefined || ctx.route?.provider !== 'openai' || !USAGE_ROUTES.has(ctx.route.route)) return body;
+  let i = 0;
+  while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i++;
+  if (body[i] !== 0x7b) return body;
+  return Buffer.concat([body.subarray(0, i + 1), USAGE_OPTION, body.subarray(i + 1)]);
 }
 
 function finishTimings(ctx: RequestContext): void {

@@ -143,3 +143,23 @@ describe('tokenize and restore', () => {
     expect(other.choices[0].message.content).toBe(`You gave me ${token}.`);
   });
 });
+
+describe('usage on streams', () => {
+  it('asks upstream for usage on the client\'s behalf and hides the extra chunk from the client', async () => {
+    const client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: analyst, maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'count my tokens' }] });
+    let usageChunks = 0;
+    for await (const c of stream) if (c.usage) usageChunks++;
+    expect(JSON.parse(sent()).stream_options).toEqual({ include_usage: true });
+    expect(usageChunks).toBe(0);
+  });
+
+  it('leaves the client\'s own stream_options alone and relays the usage it asked for', async () => {
+    const client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: analyst, maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count' }] });
+    let usage;
+    for await (const c of stream) if (c.usage) usage = c.usage;
+    expect(usage?.total_tokens).toBeGreaterThan(0);
+    expect(JSON.parse(sent()).stream_options).toEqual({ include_usage: true });
+  });
+});
