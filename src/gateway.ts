@@ -46,6 +46,8 @@ const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/jso
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, logger, metrics, router } = deps;
+  // The per-exchange line is the hot log path: skip building it when info is off.
+  const logInfo = logger.isLevelEnabled('info');
   let inFlight = 0;
   const gw: Gateway = {
     handle: function handleExchange(x) {
@@ -244,7 +246,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     metrics.requests.inc(labels);
     metrics.duration.observe({ connection: labels.connection }, (t.totalMs ?? 0) / 1000);
     metrics.overhead.observe({ connection: labels.connection }, (t.overheadMs ?? 0) / 1000);
-    logger.info({ reqId: ctx.id, method: ctx.method, route: labels.route, connection: labels.connection, status: ctx.status, decision: labels.decision, ms: round(t.totalMs), overheadMs: round(t.overheadMs), err: ctx.error?.code }, 'exchange');
+    if (logInfo) logger.info({ reqId: ctx.id, method: ctx.method, route: labels.route, connection: labels.connection, status: ctx.status, decision: labels.decision, ms: round(t.totalMs), overheadMs: round(t.overheadMs), err: ctx.error?.code }, 'exchange');
   }
 
   return gw;

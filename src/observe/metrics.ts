@@ -2,11 +2,24 @@
 
 type Labels = Record<string, string | number>;
 
-const keyOf = (labels: Labels): string =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',');
+const escapeValue = (v: string | number): string => String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+// Label sets repeat (a handful of connections × routes × statuses): remember their rendered keys.
+const keyCache = new Map<string, string>();
+const MAX_KEYS = 10_000;
+
+function keyOf(labels: Labels): string {
+  const names = Object.keys(labels).sort();
+  let raw = '';
+  for (const k of names) raw += `${k}\u0000${labels[k]}\u0001`;
+  let key = keyCache.get(raw);
+  if (key === undefined) {
+    key = names.map((k) => `${k}="${escapeValue(labels[k])}"`).join(',');
+    if (keyCache.size >= MAX_KEYS) keyCache.clear();
+    keyCache.set(raw, key);
+  }
+  return key;
+}
 
 export class Counter {
   private readonly values = new Map<string, number>();
