@@ -7,6 +7,7 @@ import type { Metrics } from '../observe/metrics.js';
 import { SluiceError } from '../errors.js';
 import { distFile } from '../paths.js';
 import { inspectBody } from './engine.js';
+import { getMatcher } from './matcher.js';
 
 export interface Inspector extends InspectStep {
   readonly pool: Piscina;
@@ -15,6 +16,8 @@ export interface Inspector extends InspectStep {
 
 export function createInspector(cfg: InspectionConfig, metrics?: Metrics, opts: { workerFile?: string } = {}): Inspector {
   const p = cfg.pool;
+  // Load and compile the matcher now: a missing or broken build/matcher.wasm stops the start, not a request.
+  getMatcher();
   const pool = new Piscina({
     filename: opts.workerFile ?? distFile('inspect/worker.js'),
     minThreads: p.minThreads,
