@@ -6,6 +6,7 @@ import { runSlowStreams } from './memory.js';
 import { runOpenLoop } from './open-loop.js';
 import { chatBodies, streamBody } from './payload.js';
 import { runStreaming } from './streaming.js';
+import { overheadPercentiles, scrapeOverhead } from './own-time.js';
 
 const fmt = (v, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '—');
 
@@ -16,10 +17,14 @@ export async function openLoopPhase(stack, opts, log) {
     for (const target of stack.targets) {
       const pool = poolFor(target, 512);
       await warmUp(pool, target, bodies, { requests: Math.min(500, rate) });
+      const before = await scrapeOverhead(target);
       const r = await runOpenLoop({ pool, target, bodies, rate, durationMs: opts.durationMs });
+      const after = await scrapeOverhead(target);
       await pool.close();
-      rows.push({ target: target.name, ...r });
-      log(`  open loop ${rate}/s ${target.name.padEnd(7)} p50 ${fmt(r.latency.p50)} p99 ${fmt(r.latency.p99)} p99.9 ${fmt(r.latency.p999)} ms  errors ${r.errors + r.non2xx + r.dropped}`);
+      const own = before && after ? overheadPercentiles(before, after) : undefined;
+      rows.push({ target: target.name, ...r, ...(own ? { own } : {}) });
+      const ownText = own ? `  (Sluice's own time p50 ≤ ${fmt(own.p50)} p99 ≤ ${fmt(own.p99)} ms)` : '';
+      log(`  open loop ${rate}/s ${target.name.padEnd(7)} p50 ${fmt(r.latency.p50)} p99 ${fmt(r.latency.p99)} p99.9 ${fmt(r.latency.p999)} ms  errors ${r.errors + r.non2xx + r.dropped}${ownText}`);
     }
   }
   return rows;

@@ -52,6 +52,14 @@ export function reportTables(result) {
       rows: result.openLoop.map((r) => [r.rate, r.target, n(r.latency.p50), n(r.latency.p90), n(r.latency.p99), n(r.latency.p999), signed(r.addedP50), signed(r.addedP99), signed(r.addedP999), count(r.errors + r.non2xx + r.dropped), count(r.achievedRate)]),
     });
   }
+  const own = (result.openLoop ?? []).filter((r) => r.own);
+  if (own.length) {
+    tables.push({
+      title: "Sluice's own time per request (total − upstream wait, from its /metrics histogram; bucket upper bounds, ms)",
+      header: ['rate/s', 'requests', 'p50 ≤', 'p99 ≤'],
+      rows: own.map((r) => [r.rate, count(r.own.count), n(r.own.p50), n(r.own.p99)]),
+    });
+  }
   if (result.throughput?.length) {
     tables.push({
       title: 'throughput ceiling (closed loop)',

@@ -251,3 +251,24 @@ describe('SSE content detection', () => {
     expect(seen).toEqual([2, 3]);
   });
 });
+
+describe("Sluice's own time from /metrics", async () => {
+  const { parseOverheadBuckets, overheadPercentiles } = await import('../../bench/lib/own-time.js');
+  const scrape = (counts: number[]) =>
+    parseOverheadBuckets(
+      ['0.0005', '0.001', '0.002', '+Inf']
+        .map((le, i) => `sluice_overhead_seconds_bucket{connection="openai",le="${le}"} ${counts[i]}`)
+        .join('\n'),
+    );
+
+  it('takes percentiles of the requests between two scrapes only', () => {
+    const before = scrape([100, 100, 100, 100]);
+    const after = scrape([190, 199, 200, 200]); // 100 new: 90 ≤ 0.5 ms, 9 ≤ 1 ms, 1 ≤ 2 ms
+    expect(overheadPercentiles(before, after)).toEqual({ p50: 0.5, p99: 1, count: 100 });
+  });
+
+  it('returns undefined when nothing was observed', () => {
+    const s = scrape([5, 5, 5, 5]);
+    expect(overheadPercentiles(s, s)).toBeUndefined();
+  });
+});
