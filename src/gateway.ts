@@ -203,6 +203,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       onStart: (status) => {
         ctx.status = status;
       },
+      onBackpressure: () => metrics.backpressure.inc({ connection: route.connection }),
       respondError: (err) => {
         ctx.status = err.status;
         respondError(x, ctx, route.provider, err, false);

@@ -20,6 +20,8 @@ export interface RelayHooks {
   /** Extra response headers (request id, Server-Timing). */
   extraHeaders(): Array<[string, string]>;
   onStart?(status: number): void;
+  /** The client could not keep up and upstream reading was paused (for metrics). */
+  onBackpressure?(): void;
   /**
    * The exchange finished: `err` when upstream failed, `aborted` when the client went away. Runs before the client
    * sees the end of the response; a returned promise delays that end (durable audit).
@@ -57,6 +59,7 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
       bytes += c.byteLength;
       if (!x.write(c)) {
         // The client is slower than upstream: stop reading upstream until uWS drains.
+        hooks.onBackpressure?.();
         flow?.pause();
         x.onDrain(() => flow?.resume());
       }
