@@ -51,9 +51,18 @@ export interface StartOptions {
 export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {}): Promise<Sluice> {
   const config = opts.override ? opts.override(loaded.config) : loaded.config;
   const logger = opts.logger ?? createLogger(config.logging.level);
-  const metrics = createMetrics();
   const closers: Array<() => Promise<void> | void> = [];
+  try {
+    return await assemble(config, loaded.baseDir, logger, closers);
+  } catch (err) {
+    // A start that fails halfway must not leave listeners, workers or watchers behind.
+    for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    throw err;
+  }
+}
 
+async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, closers: Array<() => Promise<void> | void>): Promise<Sluice> {
+  const metrics = createMetrics();
   let mock: MockProvider | undefined;
   let identityRaw = config.identity as Record<string, unknown>;
   if (config.demo.enabled) {
@@ -64,7 +73,7 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
     identityRaw = { ...identityRaw, issuers: [...issuers, demoIssuerEntry(demo)] };
     logger.info({ provider: mock.url }, 'demo mode: mock provider and demo issuer started (mint a token with `npx sluice token --group analysts`)');
   }
-  const auth = createAuthenticator(validateIdentityConfig(identityRaw, 'identity', loaded.baseDir));
+  const auth = createAuthenticator(validateIdentityConfig(identityRaw, 'identity', baseDir));
   closers.push(() => auth.close());
 
   const policies = await createPolicyStore(config.policies.dir, {
@@ -77,9 +86,12 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
   const inspector = createInspector(config.inspection, metrics);
   closers.push(() => inspector.close());
   const audit = createAuditStep(config.audit, logger);
+  // Last to close: everything above may still append records while it shuts down.
+  closers.unshift(() => audit.close());
   const secret = inspectionSecret(config, logger);
   const policy = createPolicyStep(policies, secret);
   const upstreams = createUpstreams(config.connections);
+  closers.push(() => closeUpstreams(upstreams));
   const approvals = createApprovals({
     ...validateApprovalsConfig(config.approvals),
     reviewerGroups: () => policies.current().reviewerGroups,
@@ -87,6 +99,9 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
     audit: (rec) => audit.append(rec),
     logger: logger.child({ component: 'approvals' }),
   });
+  let approvalsClosed: Promise<void> | undefined;
+  const closeApprovals = () => (approvalsClosed ??= approvals.close());
+  closers.push(closeApprovals);
 
   // Reviewer endpoints other than approvals (which check reviewers themselves).
   const authorizeReviewer = async (ctx: RequestContext) => {
@@ -115,14 +130,8 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
     vault,
   });
 
-  let server: HttpServer;
-  try {
-    server = await startHttpServer(config.server, gateway.handle);
-  } catch (err) {
-    for (const c of closers.reverse()) await c();
-    await audit.close();
-    throw err;
-  }
+  const server: HttpServer = await startHttpServer(config.server, gateway.handle);
+  closers.push(() => server.closeAll());
   const scheme = config.server.tls ? 'https' : 'http';
   const url = `${scheme}://${config.server.host}:${server.port}`;
   const egressCfg = readEgressConfig(config.egress);
@@ -156,14 +165,11 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
         gateway.draining = true;
         server.stopListening();
         // Held requests end now (503, retry) rather than waiting out the grace period.
-        await approvals.close();
+        await closeApprovals();
         const deadline = Date.now() + config.server.shutdownGraceMs;
         while (gateway.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         if (gateway.inFlight > 0) logger.warn({ inFlight: gateway.inFlight }, 'shutdown grace period over; abandoning in-flight requests');
-        server.closeAll();
-        await closeUpstreams(upstreams);
-        for (const c of closers.reverse()) await c();
-        await audit.close();
+        for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
         logger.info('sluice stopped');
         logger.flush();
       })();
