@@ -45,16 +45,20 @@ export interface DetectorRef {
   at: SourceLoc;
 }
 
-export interface ConditionSpec {
-  detectors: DetectorRef[];
+/** What an approve/block condition says about the request and what happens when it holds. */
+interface ConditionOutcome {
   keywords: string[];
-  regex: RegexSpec[];
   models: string[];
   tools: string[];
   mode: ApprovalMode;
   timeoutSeconds: number;
   message?: string;
   at: SourceLoc;
+}
+
+export interface ConditionSpec extends ConditionOutcome {
+  detectors: DetectorRef[];
+  regex: RegexSpec[];
 }
 
 export interface QuotaSpec {
@@ -98,24 +102,17 @@ export interface PolicyFileSpec {
 export const SPECIFICITY = Object.freeze({ wildcard: 0, group: 1, job: 2, subject: 3 });
 export type Specificity = (typeof SPECIFICITY)[keyof typeof SPECIFICITY];
 
-export interface CompiledCondition {
+export interface CompiledCondition extends ConditionOutcome {
   kind: 'approve' | 'block';
   rule: string;
   index: number;
   detectors: string[];
-  keywords: string[];
   /** Generated keyword detector for this condition's keywords (one pass in the WASM matcher). */
   keywordDetector?: KeywordDetector;
   /** Generated custom detectors for this condition's regexes. */
   regexDetectors: CustomPatternDetector[];
   /** Compiled regexes, used only when the caller hands evaluate() the prompt text itself. */
   regexTests: Array<(text: string) => boolean>;
-  models: string[];
-  tools: string[];
-  mode: ApprovalMode;
-  timeoutSeconds: number;
-  message?: string;
-  at: SourceLoc;
 }
 
 export interface CompiledRule extends Omit<RuleSpec, 'approve' | 'block' | 'detectors'> {
