@@ -162,6 +162,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   async function inspectRequest(ctx: RequestContext, profile: InspectionProfile, body: Uint8Array): Promise<{ upstreamBody: Uint8Array; changed: boolean }> {
     if (!ctx.route!.inspect || body.byteLength === 0) return { upstreamBody: body, changed: false };
+    const encoding = ctx.headers['content-encoding'];
+    if (encoding && encoding.toLowerCase() !== 'identity') {
+      // Compressed bytes cannot be inspected, and nothing uninspected goes upstream.
+      throw new SluiceError('SLUICE_BAD_REQUEST', `Request bodies must not be ${encoding}-encoded; send them uncompressed`);
+    }
     const t = performance.now();
     let result;
     try {

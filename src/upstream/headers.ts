@@ -5,7 +5,7 @@ import type { ConnectionConfig } from '../config/schema.js';
 const DROP_REQUEST = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer',
   'transfer-encoding', 'upgrade', 'host', 'content-length', 'authorization', 'x-api-key', 'api-key', 'cookie',
-  'expect', 'accept-encoding',
+  'expect', 'accept-encoding', 'content-encoding',
 ]);
 
 const DROP_RESPONSE = new Set([

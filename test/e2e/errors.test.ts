@@ -46,6 +46,12 @@ describe('errors in the provider shape', () => {
     expect(r.json.error).toMatchObject({ type: 'invalid_request_error', code: 'SLUICE_BAD_JSON' });
   });
 
+  it('400 for a compressed request body (it could not be inspected)', async () => {
+    const r = await call('/v1/chat/completions', { body: chat, headers: { 'content-encoding': 'gzip' } });
+    expect(r.status).toBe(400);
+    expect(r.json.error.code).toBe('SLUICE_BAD_REQUEST');
+  });
+
   it('401 without a credential, and 401 for a garbage token, without echoing it', async () => {
     const none = await call('/v1/chat/completions', { body: chat, headers: { authorization: '' } });
     expect(none.status).toBe(401);
