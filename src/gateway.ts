@@ -15,6 +15,7 @@ import { createContext, type RequestContext } from './context.js';
 import { SluiceError, errorBody, toSluiceError } from './errors.js';
 import { forward } from './upstream/forward.js';
 import { createRelaySink } from './upstream/relay.js';
+import { redactFreeText } from './audit/redact.js';
 
 export interface GatewayDeps {
   config: SluiceConfig;
@@ -112,11 +113,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const t0 = performance.now();
       ctx.identity = await deps.auth.authenticate(x.headers, x.remoteAddress);
       ctx.timings.authMs = performance.now() - t0;
-      const justification = x.headers['x-sluice-justification'];
-      if (justification) ctx.justification = justification.slice(0, 1024);
-
       const profile = deps.policy.profileFor(ctx.identity, route.connection);
       ctx.profile = profile;
+      const justification = x.headers['x-sluice-justification'];
+      // Free text from the caller that ends up in the audit trail and in front of reviewers: redact data in it.
+      if (justification) ctx.justification = redactFreeText(justification.slice(0, 1024), profile, ctx.identity.session);
       const body = await bodyPromise;
       const bodyBytes = body.byteLength; // the pool may take (transfer) the buffer
       const { upstreamBody, changed } = await inspectRequest(ctx, profile, body);

@@ -60,3 +60,12 @@ function strictProfile(p: InspectionProfile): InspectionProfile {
     secret: p.secret,
   };
 }
+
+/**
+ * Caller free text that is recorded but never forwarded (the justification): every detector redacts, whatever
+ * the caller's actions, since nothing downstream needs the data.
+ */
+export function redactFreeText(text: string, profile: InspectionProfile, session: string): string {
+  const r = createEngine(strictProfile(profile)).inspect({ body: encoder.encode(text), contentType: 'text', session });
+  return r.changed ? decoder.decode(r.body) : text;
+}

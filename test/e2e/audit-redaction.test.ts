@@ -33,6 +33,13 @@ describe('audit redaction', () => {
     // `report` forwards the value untouched: the provider saw it (that is the policy's choice)...
     expect(stack.mock.received.at(-1)!.body).toContain(CARD);
     expect(await chat(await stack.token(['interns'], 'ivan'), `card ${CARD} mail ${EMAIL}`)).toBe(403);
+    // A justification is caller free text: masked before it is recorded.
+    const res = await request(`${stack.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await stack.token(['analysts'], 'ann')}`, 'content-type': 'application/json', 'x-sluice-justification': `refund for card ${CARD}` },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] }),
+    });
+    await res.body.text();
     await stack.sluice.close();
     const text = auditText();
     // ...but the audit trail keeps neither the request nor the echoed response raw.
@@ -41,6 +48,7 @@ describe('audit redaction', () => {
     expect(text).not.toContain(IP);
     expect(text).toContain('[REDACTED:card]');
     const records = text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    expect(records.filter((r) => r.kind === 'exchange').map((r) => r.decision)).toEqual(['masked', 'blocked']);
+    expect(records.filter((r) => r.kind === 'exchange').map((r) => r.decision)).toEqual(['masked', 'blocked', 'allowed']);
+    expect(records.at(-1).justification).toMatch(/^refund for card /);
   });
 });
