@@ -182,6 +182,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ctx.timings.inspectMs = performance.now() - t;
     }
     if (!result.meta.validJson) throw new SluiceError('SLUICE_BAD_JSON', 'Request body is not valid JSON');
+    if (result.meta.duplicateKey) throw new SluiceError('SLUICE_BAD_REQUEST', `Request body names "${result.meta.duplicateKey}" more than once`);
     ctx.model = result.meta.model;
     ctx.stream = result.meta.stream === true;
     ctx.tools = result.meta.tools;

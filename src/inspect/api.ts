@@ -88,6 +88,11 @@ export interface RequestMeta {
   includeUsage?: boolean;
   /** Whether the body parsed as JSON (false ⇒ the gateway answers 400 for JSON routes). */
   validJson: boolean;
+  /**
+   * A top-level key Sluice decides on (`model`, `stream`, `stream_options`) that appears more than once: parsers
+   * disagree on which copy wins, so policy could check one model while the provider uses another.
+   */
+  duplicateKey?: string;
 }
 
 export interface IssuedToken {

@@ -20,12 +20,15 @@ function parse(body: Uint8Array, s: number, e: number): unknown {
 export function readMeta(events: Uint32Array, body: Uint8Array): RequestMeta {
   const meta: RequestMeta = { validJson: true };
   const tools: string[] = [];
+  const seen = new Set<string>();
   for (let i = 0; i < events.length; i += 5) {
     const [type, ks, ke, vs, ve] = events.subarray(i, i + 5) as unknown as number[];
     // Keys are short: parse them, but parse a value only when its key is one we read (not `messages`).
     const key = ke! > ks! && ke! - ks! <= MAX_KEY ? parse(body, ks!, ke!) : undefined;
     if (type === 1) {
       if (typeof key !== 'string' || !TOP_KEYS.has(key)) continue;
+      if (seen.has(key)) meta.duplicateKey ??= key;
+      seen.add(key);
       const value = parse(body, vs!, ve!);
       if (key === 'model' && typeof value === 'string') meta.model = value;
       else if (key === 'stream' && typeof value === 'boolean') meta.stream = value;

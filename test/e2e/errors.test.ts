@@ -46,6 +46,12 @@ describe('errors in the provider shape', () => {
     expect(r.json.error).toMatchObject({ type: 'invalid_request_error', code: 'SLUICE_BAD_JSON' });
   });
 
+  it('400 when the model is named twice (policy and provider could read different ones)', async () => {
+    const r = await call('/v1/chat/completions', { body: '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"model":"gpt-4o"}' });
+    expect(r.status).toBe(400);
+    expect(r.json.error.message).toContain('"model" more than once');
+  });
+
   it('400 for a compressed request body (it could not be inspected)', async () => {
     const r = await call('/v1/chat/completions', { body: chat, headers: { 'content-encoding': 'gzip' } });
     expect(r.status).toBe(400);
