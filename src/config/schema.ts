@@ -28,6 +28,8 @@ export interface ConnectionConfig {
   baseUrl: string;
   /** The provider secret Sluice injects; callers never see it. */
   credential: string;
+  /** How the credential is sent: `bearer` (Authorization), `x-api-key` (Anthropic), `api-key` (Azure OpenAI). */
+  credentialHeader: 'bearer' | 'x-api-key' | 'api-key';
   default: boolean;
   anthropicVersion: string;
   /** Extra headers sent upstream (e.g. OpenAI-Organization). */
@@ -161,7 +163,7 @@ function readConnections(r: Reader, v: unknown): ConnectionConfig[] {
 }
 
 function readConnection(r: Reader, v: unknown, p: string[]): ConnectionConfig {
-  const o = r.obj(v, p, ['name', 'provider', 'baseUrl', 'credential', 'default', 'anthropicVersion', 'headers', 'timeouts', 'pool', 'tls']);
+  const o = r.obj(v, p, ['name', 'provider', 'baseUrl', 'credential', 'credentialHeader', 'default', 'anthropicVersion', 'headers', 'timeouts', 'pool', 'tls']);
   const name = r.str(o.name, [...p, 'name']);
   if (name && (!NAME_RE.test(name) || RESERVED_NAMES.has(name))) r.fail([...p, 'name'], 'must match [a-z][a-z0-9-]* and not be a reserved path (v1, sluice, healthz, readyz, metrics)');
   const baseUrl = r.str(o.baseUrl, [...p, 'baseUrl']);
@@ -174,9 +176,11 @@ function readConnection(r: Reader, v: unknown, p: string[]): ConnectionConfig {
   const t = r.obj(o.timeouts, [...p, 'timeouts'], ['connectMs', 'headersMs', 'bodyMs']);
   const pool = r.obj(o.pool, [...p, 'pool'], ['connections', 'keepAliveTimeoutMs']);
   const tls = r.obj(o.tls, [...p, 'tls'], ['rejectUnauthorized', 'caFile']);
+  const provider = r.oneOf(o.provider, [...p, 'provider'], ['openai', 'anthropic'] as const);
   return {
     name,
-    provider: r.oneOf(o.provider, [...p, 'provider'], ['openai', 'anthropic'] as const),
+    provider,
+    credentialHeader: r.oneOf(o.credentialHeader, [...p, 'credentialHeader'], ['bearer', 'x-api-key', 'api-key'] as const, provider === 'anthropic' ? 'x-api-key' : 'bearer'),
     baseUrl: baseUrl.replace(/\/+$/, ''),
     credential: r.str(o.credential, [...p, 'credential'], ''),
     default: r.bool(o.default, [...p, 'default'], false),

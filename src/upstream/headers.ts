@@ -27,11 +27,10 @@ export function upstreamRequestHeaders(incoming: Record<string, string>, conn: C
   // Responses are inspected as text: ask for identity encoding so masking never sees compressed bytes.
   out['accept-encoding'] = 'identity';
   out['x-request-id'] = requestId;
-  if (conn.provider === 'anthropic') {
-    if (conn.credential) out['x-api-key'] = conn.credential;
-    if (!out['anthropic-version']) out['anthropic-version'] = conn.anthropicVersion;
-  } else if (conn.credential) {
-    out.authorization = `Bearer ${conn.credential}`;
+  if (conn.provider === 'anthropic' && !out['anthropic-version']) out['anthropic-version'] = conn.anthropicVersion;
+  if (conn.credential) {
+    if (conn.credentialHeader === 'bearer') out.authorization = `Bearer ${conn.credential}`;
+    else out[conn.credentialHeader] = conn.credential;
   }
   return out;
 }

@@ -64,6 +64,13 @@ describe('headers', () => {
     expect(a.authorization).toBeUndefined();
   });
 
+  it('sends the credential the way the connection says (Azure OpenAI: api-key)', () => {
+    const azure = { ...config.connections[0], credentialHeader: 'api-key' as const };
+    const h = upstreamRequestHeaders({ authorization: 'Bearer caller' }, azure, 'r');
+    expect(h['api-key']).toBe('sk-o');
+    expect(h.authorization).toBeUndefined();
+  });
+
   it('drops hop-by-hop response headers and keeps the rest', () => {
     const out = clientResponseHeaders({ 'content-type': 'text/event-stream', 'transfer-encoding': 'chunked', connection: 'keep-alive', 'x-ratelimit-remaining-requests': '10', 'set-cookie': ['a=1'] });
     expect(out).toEqual([['content-type', 'text/event-stream'], ['x-ratelimit-remaining-requests', '10']]);
