@@ -14,6 +14,7 @@ const POSITIVES: Array<[string, string, string[]]> = [
   ['card', 'full-width ４２４２４２４２４２４２４２４２', ['４２４２４２４２４２４２４２４２']],
   ['card', 'zero-width 4242\u200b4242\u200c4242\u2060\ufeff4242', ['4242\u200b4242\u200c4242\u2060\ufeff4242']],
   ['card', 'soft hyphen 4242\u00ad4242\u00ad4242\u00ad4242', ['4242\u00ad4242\u00ad4242\u00ad4242']],
+  ['card', 'slashes 4242/4242/4242/4242 and underscores 4111_1111_1111_1111', ['4242/4242/4242/4242', '4111_1111_1111_1111']],
   ['ssn', 'ssn 536-22-8410 and 536 22 8410', ['536-22-8410', '536 22 8410']],
   ['email', 'mail jane.doe+tag@mail.example.co.uk.', ['jane.doe+tag@mail.example.co.uk']],
   ['phone', 'call +1 (415) 555-2671 or (212) 555-0199 or 415.555.2671', ['+1 (415) 555-2671', '(212) 555-0199', '415.555.2671']],
@@ -38,6 +39,7 @@ const POSITIVES: Array<[string, string, string[]]> = [
 const NEGATIVES: Array<[string, string]> = [
   ['card', 'luhn-invalid 4242 4242 4242 4241, order #1234567890123, epoch 1700000000000'],
   ['card', 'uuid 123e4567-e89b-12d3-a456-426614174000, pi 3.14159265358979'],
+  ['card', 'date 2024/01/15, build_2024_0115_1200_4242, path 4242/424242424242'],
   ['ssn', 'area 000-12-3456, 666-12-3456, 900-12-3456, group 123-00-4567, serial 123-45-0000, date 2024-01-15'],
   ['email', 'user@localhost, @handle, a@b.c, name@domain.123'],
   ['phone', 'order 1234567890, date 2024-01-15 10:30:00, version 1.2.3, 555-1234'],

@@ -22,6 +22,7 @@ const SEP_DOT: u32 = 4;
 const SEP_PAREN: u32 = 8;
 const SEP_SLASH: u32 = 16;
 const SEP_BREAK: u32 = 32; // \n \r \t: only cards accept them (a JSON "\n" must not split a card)
+const SEP_UNDERSCORE: u32 = 64; // only cards accept it (4111_1111_1111_1111 is still a card)
 
 let nd: i32 = 0;
 let ng: i32 = 0;
@@ -64,6 +65,7 @@ function separator(i: i32): i32 {
   if (b == 46) { sepKind = SEP_DOT; return 1; }
   if (b == 40 || b == 41) { sepKind = SEP_PAREN; return 1; }
   if (b == 47) { sepKind = SEP_SLASH; return 1; }
+  if (b == 95) { sepKind = SEP_UNDERSCORE; return 1; }
   if (b == 10 || b == 13 || b == 9) { sepKind = SEP_BREAK; return 1; }
   if (b == 0xc2 && at(i + 1) == 0xa0) { sepKind = SEP_SPACE; return 2; } // NBSP
   if (b == 0xe2 && at(i + 1) == 0x80 && at(i + 2) - 0x90 < 4) { sepKind = SEP_DASH; return 3; } // U+2010..2013
@@ -164,8 +166,9 @@ function tryCard(g0: i32, g1: i32): bool {
   const d0 = g32(GD, g0);
   const n = (g1 + 1 < ng ? g32(GD, g1 + 1) : nd) - d0;
   if (n < 13 || n > 19) return false;
-  if ((seps & ~(SEP_SPACE | SEP_DASH | SEP_DOT | SEP_BREAK)) != 0) return false;
-  if ((seps & SEP_DOT) != 0 && g1 - g0 < 2) return false;
+  if ((seps & ~(SEP_SPACE | SEP_DASH | SEP_DOT | SEP_BREAK | SEP_SLASH | SEP_UNDERSCORE)) != 0) return false;
+  // Dots, slashes and underscores also join dates, versions and identifiers: only as printed 3+ groups.
+  if ((seps & (SEP_DOT | SEP_SLASH | SEP_UNDERSCORE)) != 0 && g1 - g0 < 2) return false;
   // Printed cards group 3-6 digits (4-4-4-4, 4-6-5, …); runs of 1-2 digit groups are prices and scores.
   for (let g = g0; g <= g1 && g0 != g1; g++) if (groupLen(g) < 3) return false;
   const d = DIG + <usize>d0;
