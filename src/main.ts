@@ -18,6 +18,8 @@ import { createInspector } from './inspect/pool.js';
 import { createPolicyStore } from './policy/load.js';
 import { formatIssue } from './policy/load.js';
 import { createPolicyStep } from './policy/step.js';
+import { createRedisQuotaStore } from './policy/quota-redis.js';
+import type { QuotaStore } from './policy/quota.js';
 import { createResponseStep } from './response/step.js';
 import { createAuditStep } from './audit/step.js';
 import { createApprovals, validateApprovalsConfig } from './approval/index.js';
@@ -89,7 +91,23 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   // Last to close: everything above may still append records while it shuts down.
   closers.unshift(() => audit.close());
   const secret = inspectionSecret(config, logger);
-  const policy = createPolicyStep(policies, secret);
+  let quotas: QuotaStore | undefined;
+  if (config.stores.redis) {
+    const redis = config.stores.redis;
+    let lastLog = 0;
+    const store = await createRedisQuotaStore({
+      ...redis,
+      onError: (err) => {
+        metrics.storeErrors.inc({ store: 'quotas' });
+        // Errors come in bursts while Redis is down: one line per 10 s is enough (the URL may hold a password).
+        if (Date.now() - lastLog > 10_000) logger.warn({ err: err.message }, `quota store unavailable; ${redis.failOpen ? 'allowing' : 'refusing'} requests`);
+        lastLog = Date.now();
+      },
+    });
+    closers.push(() => store.close());
+    quotas = store;
+  }
+  const policy = createPolicyStep(policies, secret, quotas);
   const upstreams = createUpstreams(config.connections);
   closers.push(() => closeUpstreams(upstreams));
   const approvals = createApprovals({

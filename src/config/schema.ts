@@ -78,6 +78,11 @@ export interface DemoConfig {
   mockProviderPort: number;
 }
 
+export interface StoresConfig {
+  /** Shared state for several instances (quotas today). Absent: in-memory, per instance. */
+  redis?: { url: string; keyPrefix: string; failOpen: boolean };
+}
+
 export interface SluiceConfig {
   server: ServerConfig;
   demo: DemoConfig;
@@ -89,10 +94,11 @@ export interface SluiceConfig {
   audit: AuditConfig;
   approvals: unknown;
   egress: unknown;
+  stores: StoresConfig;
   logging: { level: string };
 }
 
-const SECTIONS = ['server', 'demo', 'identity', 'connections', 'inspection', 'policies', 'audit', 'approvals', 'egress', 'logging'] as const;
+const SECTIONS = ['server', 'demo', 'identity', 'connections', 'inspection', 'policies', 'audit', 'approvals', 'egress', 'stores', 'logging'] as const;
 const NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
 // Paths the gateway owns; a connection may not shadow them.
 const RESERVED_NAMES = new Set(['v1', 'sluice', 'healthz', 'readyz', 'metrics']);
@@ -114,6 +120,7 @@ export function readConfig(raw: unknown, r: Reader): SluiceConfig {
     audit: readAudit(r, top.audit),
     approvals: top.approvals ?? {},
     egress: top.egress ?? {},
+    stores: readStores(r, top.stores),
     logging: readLogging(r, top.logging),
   };
   return cfg;
@@ -244,6 +251,16 @@ function readAudit(r: Reader, v: unknown): AuditConfig {
     checkpointSeconds: r.int(o.checkpointSeconds, [...p, 'checkpointSeconds'], 60, 1),
     signingKeyFile: r.optStr(o.signingKeyFile, [...p, 'signingKeyFile']),
   };
+}
+
+function readStores(r: Reader, v: unknown): StoresConfig {
+  const o = r.obj(v, ['stores'], ['redis']);
+  if (o.redis === undefined || o.redis === null) return {};
+  const p = ['stores', 'redis'];
+  const x = r.obj(o.redis, p, ['url', 'keyPrefix', 'failOpen']);
+  const url = r.str(x.url, [...p, 'url']);
+  if (url && !/^rediss?:\/\//.test(url)) r.fail([...p, 'url'], 'must be a redis:// or rediss:// URL');
+  return { redis: { url, keyPrefix: r.str(x.keyPrefix, [...p, 'keyPrefix'], 'sluice:'), failOpen: r.bool(x.failOpen, [...p, 'failOpen'], true) } };
 }
 
 function readLogging(r: Reader, v: unknown): SluiceConfig['logging'] {

@@ -113,22 +113,13 @@ export function createMemoryQuotaStore(opts: { now?: () => number; maxKeys?: num
 
   async function check(bindings: readonly QuotaBinding[]): Promise<QuotaCheck> {
     const t = now();
-    const state = bindings.map((b) => ({ b, c: counterFor(b, t), resetIn: 0 }));
-    for (const s of state) s.resetIn = s.c.windowEnd - t / 1000;
-    let worst: Extract<QuotaCheck, { allowed: false }> | undefined;
-    for (const { b, c, resetIn } of state) {
-      for (const kind of ['requests', 'tokens'] as const) {
-        const limit = b[kind];
-        if (limit === undefined || c[kind] < limit) continue;
-        const retryAfterSeconds = Math.max(1, Math.ceil(resetIn));
-        if (worst && worst.retryAfterSeconds >= retryAfterSeconds) continue;
-        worst = { allowed: false, kind, rule: b.rule, retryAfterSeconds, limit, remaining: 0, reset: c.windowEnd, headers: {} };
-      }
-    }
-    if (!worst) for (const s of state) s.c.requests++;
-    const headers = rateLimitHeaders(state);
-    if (!worst) return { allowed: true, headers };
-    return { ...worst, headers: { ...headers, 'retry-after': String(worst.retryAfterSeconds) } };
+    const state = bindings.map((b) => {
+      const c = counterFor(b, t);
+      return { b, c, resetIn: c.windowEnd - t / 1000 };
+    });
+    const verdict = judge(state);
+    if (verdict.allowed) for (const st of state) st.c.requests++;
+    return verdict.allowed ? { allowed: true, headers: rateLimitHeaders(state) } : verdict;
   }
 
   async function record(usage: { bindings: readonly QuotaBinding[]; tokens: number }): Promise<void> {
@@ -144,8 +135,34 @@ export function createMemoryQuotaStore(opts: { now?: () => number; maxKeys?: num
   return { check, record, size };
 }
 
+export interface CounterState {
+  b: QuotaBinding;
+  c: { requests: number; tokens: number; windowEnd: number };
+  /** Seconds until the counter's window ends. */
+  resetIn: number;
+}
+
+/**
+ * Whether one more request fits every binding (counts as they are before taking it). Shared by every store so
+ * the 429, Retry-After and rate-limit headers are the same whichever store counts.
+ */
+export function judge(state: readonly CounterState[]): QuotaCheck {
+  let worst: Extract<QuotaCheck, { allowed: false }> | undefined;
+  for (const { b, c, resetIn } of state) {
+    for (const kind of ['requests', 'tokens'] as const) {
+      const limit = b[kind];
+      if (limit === undefined || c[kind] < limit) continue;
+      const retryAfterSeconds = Math.max(1, Math.ceil(resetIn));
+      if (worst && worst.retryAfterSeconds >= retryAfterSeconds) continue;
+      worst = { allowed: false, kind, rule: b.rule, retryAfterSeconds, limit, remaining: 0, reset: c.windowEnd, headers: {} };
+    }
+  }
+  if (!worst) return { allowed: true, headers: {} };
+  return { ...worst, headers: { ...rateLimitHeaders(state), 'retry-after': String(worst.retryAfterSeconds) } };
+}
+
 /** The tightest binding per kind decides the advertised limit/remaining/reset. */
-function rateLimitHeaders(state: Array<{ b: QuotaBinding; c: Counter; resetIn: number }>): Record<string, string> {
+export function rateLimitHeaders(state: readonly CounterState[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const kind of ['requests', 'tokens'] as const) {
     let best: { limit: number; remaining: number; resetIn: number } | undefined;
