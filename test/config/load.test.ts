@@ -50,6 +50,7 @@ describe('config loading', () => {
     ['yaml syntax', 'server: [\n', 'invalid YAML'],
     ['identity section', `identity:\n  issuers:\n    - { issuer: "https://x", jwksUri: "https://x/k", audience: 1 }\n${minimal}`, '/etc/sluice.yaml:3: identity.issuers[0].audience: expected a string'],
     ['approvals section', `approvals:\n  bogus: 1\n${minimal}`, '/etc/sluice.yaml:2: approvals.bogus: unknown key'],
+    ['redis url', `stores:\n  redis:\n    url: http://x\n${minimal}`, '/etc/sluice.yaml:3: stores.redis.url: must be a redis:// or rediss:// URL'],
     ['egress section', `egress:\n  enabled: maybe\n${minimal}`, '/etc/sluice.yaml:2: egress.enabled: expected true or false'],
   ];
   it.each(cases)('%s', (_name, text, expected) => {
