@@ -1,7 +1,8 @@
 // Inline for small bodies, piscina for large ones; saturation → 503, crash/timeout → fail closed.
 import { Piscina } from 'piscina';
 import type { InspectionConfig } from '../config/schema.js';
-import type { InspectRequest, InspectResult } from './api.js';
+import type { InspectionProfile, InspectRequest, InspectResult } from './api.js';
+import type { PoolTask } from './worker.js';
 import type { InspectStep } from '../ports.js';
 import type { Metrics } from '../observe/metrics.js';
 import { SluiceError } from '../errors.js';
@@ -32,11 +33,25 @@ export function createInspector(cfg: InspectionConfig, metrics?: Metrics, opts: 
   metrics?.gauges.set({ name: 'inspection_threads' }, () => pool.threads.length);
   let ready = true;
 
+  // Profiles are few and immutable per key: serialize each once, send the string (cloning an object graph per task
+  // costs more than the scan of a small body).
+  const profileJson = new Map<string, string>();
+  const jsonOf = (profile: InspectionProfile): string => {
+    let json = profileJson.get(profile.key);
+    if (json === undefined) {
+      if (profileJson.size >= 256) profileJson.clear();
+      json = JSON.stringify(profile);
+      profileJson.set(profile.key, json);
+    }
+    return json;
+  };
+
   async function runInPool(req: InspectRequest): Promise<InspectResult> {
     if (pool.queueSize >= p.maxQueue) throw overloaded();
     const body = ownBuffer(req.body);
+    const task: PoolTask = { body, contentType: req.contentType, session: req.session, profileKey: req.profile.key, profileJson: jsonOf(req.profile) };
     try {
-      return (await pool.run({ ...req, body }, { transferList: [body.buffer as ArrayBuffer], signal: AbortSignal.timeout(p.taskTimeoutMs) })) as InspectResult;
+      return (await pool.run(task, { transferList: [body.buffer as ArrayBuffer], signal: AbortSignal.timeout(p.taskTimeoutMs) })) as InspectResult;
     } catch (err) {
       const e = err as Error;
       if (/queue is at limit/i.test(e.message)) throw overloaded();

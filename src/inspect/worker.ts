@@ -1,10 +1,29 @@
 // Inspection worker (piscina): the same engine as inline, one compiled engine per profile key.
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { inspectBody } from './engine.js';
-import type { InspectRequest, InspectResult } from './api.js';
+import type { InspectionProfile, InspectRequest, InspectResult } from './api.js';
 
-export default function inspectTask(req: InspectRequest): unknown {
-  const result: InspectResult = inspectBody(req);
+/** What crosses the thread boundary: the profile as a string (cheap to clone), parsed once per key here. */
+export interface PoolTask extends Omit<InspectRequest, 'profile'> {
+  profileKey: string;
+  profileJson: string;
+}
+
+const profiles = new Map<string, InspectionProfile>();
+const MAX_PROFILES = 64;
+
+function profileOf(task: PoolTask): InspectionProfile {
+  let p = profiles.get(task.profileKey);
+  if (!p) {
+    if (profiles.size >= MAX_PROFILES) profiles.delete(profiles.keys().next().value as string);
+    p = JSON.parse(task.profileJson) as InspectionProfile;
+    profiles.set(task.profileKey, p);
+  }
+  return p;
+}
+
+export default function inspectTask(task: PoolTask): unknown {
+  const result: InspectResult = inspectBody({ body: task.body, contentType: task.contentType, session: task.session, profile: profileOf(task) });
   // piscina transfers only a top-level movable value: wrap the whole result so the masked body moves without a copy.
   return move({
     get [transferableSymbol]() {
