@@ -48,6 +48,8 @@ export interface RequestContext {
   includeUsage?: boolean;
   /** Tokens Sluice issued for this request (for restore in the response). Raw values: never logged. */
   issuedTokens?: Array<{ token: string; value: string }>;
+  /** Tokens issued earlier in the session, preloaded from a shared vault before the response is relayed. */
+  sessionTokens?: Map<string, string>;
   stream: boolean;
   justification?: string;
   findings: Finding[];

@@ -31,7 +31,7 @@ export interface GatewayDeps {
   audit: AuditStep;
   admin?: AdminRoutes;
   /** Where tokens issued by `tokenize` are kept for restore in later responses of the session. */
-  vault?: TokenVault;
+  vault?: TokenVault & { preload?(session: string): Promise<Map<string, string>> };
 }
 
 export interface Gateway {
@@ -142,6 +142,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         return void audit();
       }
       ctx.auditDecision ??= changed ? 'masked' : 'allowed';
+      // A shared vault is read once per exchange, so restoring tokens in the stream never waits on the network.
+      if (verdict.restoreTokens && deps.vault?.preload) ctx.sessionTokens = await deps.vault.preload(ctx.identity.session);
       relay(x, ctx, profile, verdict, upstreamBody, audit);
     } catch (err) {
       const e = toSluiceError(err);

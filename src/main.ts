@@ -23,7 +23,8 @@ import type { QuotaStore } from './policy/quota.js';
 import { createResponseStep } from './response/step.js';
 import { createAuditStep } from './audit/step.js';
 import { createApprovals, validateApprovalsConfig } from './approval/index.js';
-import { createMemoryVault } from './inspect/vault.js';
+import { createMemoryVault, type TokenVault } from './inspect/vault.js';
+import { createRedisVault } from './inspect/vault-redis.js';
 import { readEgressConfig } from './shadow/config.js';
 import { startEgressProxy, egressOptionsFrom, type EgressProxy } from './shadow/proxy.js';
 import { createShadowRoutes } from './shadow/routes.js';
@@ -130,7 +131,12 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   };
   let egress: EgressProxy | undefined;
   const admin = chainAdmin([approvals]);
-  const vault = createMemoryVault();
+  let vault: TokenVault & { preload?(session: string): Promise<Map<string, string>> } = createMemoryVault();
+  if (config.stores.redis) {
+    const shared = await createRedisVault({ url: config.stores.redis.url, keyPrefix: config.stores.redis.keyPrefix, onError: () => metrics.storeErrors.inc({ store: 'vault' }) });
+    closers.push(() => shared.close());
+    vault = shared;
+  }
 
   const gateway = createGateway({
     config,
@@ -141,7 +147,8 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
     auth,
     policy,
     inspect: inspector,
-    response: createResponseStep(config.inspection, { sessionLookup: (session, token) => vault.get(session, token) as string | undefined }),
+    // A memory vault answers synchronously; a shared one is preloaded per exchange (ctx.sessionTokens).
+    response: createResponseStep(config.inspection, vault.preload ? {} : { sessionLookup: (session, token) => vault.get(session, token) as string | undefined }),
     audit,
     approvals,
     admin,

@@ -189,7 +189,14 @@ export function responseFilter(ctx: RequestContext, headers: Headers, opts: Resp
   const restoring = ctx.decision?.restoreTokens === true;
   const tokens = restoring ? ctx.issuedTokens ?? [] : [];
   const session = ctx.identity?.session;
-  const lookup = restoring && opts.sessionLookup && session ? (t: string) => opts.sessionLookup!(session, t) : undefined;
+  const preloaded = ctx.sessionTokens;
+  const lookup = !restoring
+    ? undefined
+    : preloaded
+      ? (t: string) => preloaded.get(t)
+      : opts.sessionLookup && session
+        ? (t: string) => opts.sessionLookup!(session, t)
+        : undefined;
   const restore = tokens.length > 0 || lookup ? restoreFrom(tokens, lookup) : undefined;
   const masking: MaskingOptions = { newScanner: opts.newScanner, onFindings: hooks.onFindings, onText: hooks.onText, ...restore };
   if (!sse) return bufferFilter(ctx, opts, masking);

@@ -34,4 +34,19 @@ describe.skipIf(!hasRedis)('scale-out', () => {
     const statuses = [await call(a), await call(b), await call(a), await call(b)];
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
+
+  it('restores a token on another instance than the one that issued it', async () => {
+    const chat = async (s: Stack, content: string, headers: Record<string, string> = {}) => {
+      const res = await request(`${s.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await s.token(['streaming-jobs'], 'svc', 'flink')}`, 'content-type': 'application/json', 'x-sluice-session': 'shared-7', ...headers },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }),
+      });
+      return JSON.parse(await res.body.text());
+    };
+    await chat(a, 'remember 4111 1111 1111 1111');
+    const token = /<card_[0-9a-f]+>/.exec(a.mock.received.at(-1)!.body)![0];
+    const later = await chat(b, 'which card?', { 'x-mock-reply': `It was ${token}.` });
+    expect(later.choices[0].message.content).toBe('It was 4111 1111 1111 1111.');
+  });
 });
