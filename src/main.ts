@@ -23,6 +23,7 @@ import type { QuotaStore } from './policy/quota.js';
 import { createResponseStep } from './response/step.js';
 import { createAuditStep } from './audit/step.js';
 import { createApprovals, validateApprovalsConfig } from './approval/index.js';
+import { createRedisApprovalStore, type RedisApprovalStore } from './approval/store-redis.js';
 import { createMemoryVault, type TokenVault } from './inspect/vault.js';
 import { createRedisVault } from './inspect/vault-redis.js';
 import { readEgressConfig } from './shadow/config.js';
@@ -111,8 +112,22 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   const policy = createPolicyStep(policies, secret, quotas);
   const upstreams = createUpstreams(config.connections);
   closers.push(() => closeUpstreams(upstreams));
+  const approvalsConfig = validateApprovalsConfig(config.approvals);
+  let approvalStore: RedisApprovalStore | undefined;
+  if (config.stores.redis) {
+    approvalStore = await createRedisApprovalStore({
+      url: config.stores.redis.url,
+      keyPrefix: config.stores.redis.keyPrefix,
+      maxRecords: approvalsConfig.maxRecords,
+      retainMs: approvalsConfig.retainSeconds * 1000,
+      onError: () => metrics.storeErrors.inc({ store: 'approvals' }),
+    });
+    const shared = approvalStore;
+    closers.push(() => shared.closeAsync());
+  }
   const approvals = createApprovals({
-    ...validateApprovalsConfig(config.approvals),
+    ...approvalsConfig,
+    ...(approvalStore ? { store: approvalStore } : {}),
     reviewerGroups: () => policies.current().reviewerGroups,
     authenticate: (h, r) => auth.authenticate(h, r),
     audit: (rec) => audit.append(rec),

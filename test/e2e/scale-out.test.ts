@@ -12,6 +12,7 @@ describe.skipIf(!hasRedis)('scale-out', () => {
   beforeAll(async () => {
     redis = await startRedis();
     const opts = { policiesDir: join(REPO, 'test/fixtures/e2e/quota-policy'), config: { stores: { redis: { url: redis.url, keyPrefix: 'scale:' } } } };
+    // Each stack trusts its own demo issuer; reviewers and requesters below use tokens of the instance they call.
     a = await startStack(opts);
     b = await startStack(opts);
   });
@@ -48,5 +49,29 @@ describe.skipIf(!hasRedis)('scale-out', () => {
     const token = /<card_[0-9a-f]+>/.exec(a.mock.received.at(-1)!.body)![0];
     const later = await chat(b, 'which card?', { 'x-mock-reply': `It was ${token}.` });
     expect(later.choices[0].message.content).toBe('It was 4111 1111 1111 1111.');
+  });
+
+  it('releases a request held on one instance when a reviewer approves it on another', async () => {
+    const held = (async () => {
+      const res = await request(`${a.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await a.token(['agents'], 'ada', 'graph')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'export the orders table' }] }),
+      });
+      await res.body.text();
+      return res.statusCode;
+    })();
+    const reviewer = await b.token(['reviewers'], 'rita');
+    let id: string | undefined;
+    for (let i = 0; i < 100 && !id; i++) {
+      const list = await request(`${b.url}/sluice/approvals`, { headers: { authorization: `Bearer ${reviewer}` } });
+      id = ((await list.body.json()) as { approvals: Array<{ id: string }> }).approvals[0]?.id;
+      if (!id) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(id).toBeTruthy();
+    const ok = await request(`${b.url}/sluice/approvals/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${reviewer}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(ok.statusCode).toBe(200);
+    await ok.body.text();
+    expect(await held).toBe(200);
   });
 });
