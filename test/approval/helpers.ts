@@ -1,4 +1,5 @@
 // Shared fixtures: a fake authenticator, a manual clock and timers, request contexts and a wired service.
+import type { Approval } from '../../src/approval/types.js';
 import type { AuditRecordInput } from '../../src/audit/record.js';
 import { createContext, type RequestContext } from '../../src/context.js';
 import { authFailure } from '../../src/auth/failures.js';
@@ -151,4 +152,33 @@ export async function rejection(p: Promise<unknown>): Promise<any> {
   } catch (err) {
     return err;
   }
+}
+
+let approvalSeq = 0;
+/** A pending approval record with plausible fields (store tests). */
+export function approvalRecord(over: Partial<Approval> = {}): Approval {
+  approvalSeq++;
+  return {
+    id: `id-${String(approvalSeq).padStart(16, '0')}-${process.pid}`,
+    createdAt: 1000,
+    expiresAt: 61_000,
+    requestId: `req-${approvalSeq}`,
+    identity: { subject: 'agent-7', groups: ['agents'], job: 'graph-a', session: 's' },
+    connection: 'openai',
+    route: 'chat.completions',
+    model: 'gpt-4o-mini',
+    prompt: { text: 'user: hi', bytes: 20, truncated: false },
+    findings: [],
+    rule: 'agents',
+    justification: null,
+    mode: 'hold',
+    status: 'pending',
+    reviewer: null,
+    comment: null,
+    decidedAt: null,
+    grantMinutes: null,
+    requestHash: 'a'.repeat(64),
+    uses: 0,
+    ...over,
+  };
 }

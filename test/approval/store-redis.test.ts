@@ -3,32 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisApprovalStore, type RedisApprovalStore } from '../../src/approval/store-redis.js';
 import type { Approval } from '../../src/approval/types.js';
+import { approvalRecord } from './helpers.js';
 import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 
-let n = 0;
-const approval = (over: Partial<Approval> = {}): Approval => ({
-  id: `a${++n}-${Math.random().toString(36).slice(2)}`,
-  createdAt: 1_000,
-  expiresAt: 61_000,
-  requestId: 'r',
-  identity: { subject: 'ada', groups: ['agents'], job: 'graph', session: 's' },
-  connection: 'openai',
-  route: 'chat.completions',
-  model: 'gpt-4o-mini',
-  prompt: { text: 'export', bytes: 6, truncated: false },
-  findings: [],
-  rule: 'agents',
-  justification: null,
-  mode: 'hold',
-  status: 'pending',
-  reviewer: null,
-  comment: null,
-  decidedAt: null,
-  grantMinutes: null,
-  requestHash: 'h',
-  uses: 0,
-  ...over,
-});
+const approval = approvalRecord;
 
 describe.skipIf(!hasRedis)('redis approval store', () => {
   let redis: RedisServer;
@@ -75,9 +53,9 @@ describe.skipIf(!hasRedis)('redis approval store', () => {
 
   it('keeps standing grants until they end, and expires overdue approvals on sweep', async () => {
     const now = Date.now();
-    await a.addGrant({ job: 'graph', subject: 'ada', rule: 'agents', reviewer: 'rita', approvalId: 'x', until: now + 60_000 });
-    expect(await b.findGrant('graph', 'agents', now)).toMatchObject({ reviewer: 'rita' });
-    expect(await b.findGrant('graph', 'agents', now + 120_000)).toBeUndefined();
+    await a.addGrant({ job: 'graph-a', subject: 'agent-7', rule: 'agents', reviewer: 'rita', approvalId: 'x', until: now + 60_000 });
+    expect(await b.findGrant('graph-a', 'agents', now)).toMatchObject({ reviewer: 'rita' });
+    expect(await b.findGrant('graph-a', 'agents', now + 120_000)).toBeUndefined();
     const x = approval({ createdAt: 0, expiresAt: 10 });
     await a.create(x);
     const expired = await b.sweep(20);

@@ -1,35 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryApprovalStore } from '../../src/approval/store.js';
 import type { Approval } from '../../src/approval/types.js';
+import { approvalRecord } from './helpers.js';
 import { SluiceError } from '../../src/errors.js';
 
-let n = 0;
-function approval(over: Partial<Approval> = {}): Approval {
-  n++;
-  return {
-    id: `id-${String(n).padStart(16, '0')}`,
-    createdAt: 1000,
-    expiresAt: 61_000,
-    requestId: `req-${n}`,
-    identity: { subject: 'agent-7', groups: ['agents'], job: 'graph-a', session: 's' },
-    connection: 'openai',
-    route: 'chat.completions',
-    model: 'gpt-4o-mini',
-    prompt: { text: 'user: hi', bytes: 20, truncated: false },
-    findings: [],
-    rule: 'agents',
-    justification: null,
-    mode: 'hold',
-    status: 'pending',
-    reviewer: null,
-    comment: null,
-    decidedAt: null,
-    grantMinutes: null,
-    requestHash: 'a'.repeat(64),
-    uses: 0,
-    ...over,
-  };
-}
+const approval = approvalRecord;
 
 const approve = { status: 'approved' as const, reviewer: 'rita', comment: 'ok', grantMinutes: null };
 
