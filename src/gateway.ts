@@ -176,8 +176,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       result = await deps.inspect.inspect({ body, contentType: 'json', profile, session: ctx.identity!.session });
     } catch (err) {
       // Fail closed: nothing goes upstream unless it was inspected.
+      // The inspector counts each failure by reason (timeout, crash, overload) in sluice_inspection_failures_total.
       const e = err instanceof SluiceError ? err : new SluiceError('SLUICE_INSPECTION_FAILED', 'Request inspection failed; request not forwarded', { cause: err });
-      metrics.inspectionFailures.inc({ reason: e.code });
       ctx.auditDecision = 'failed';
       throw e;
     } finally {

@@ -19,6 +19,7 @@ import { createPolicyStore } from './policy/load.js';
 import { formatIssue } from './policy/load.js';
 import { createPolicyStep } from './policy/step.js';
 import { createRedisQuotaStore } from './policy/quota-redis.js';
+import { connectRedis, closeRedis, type RedisClient } from './redis.js';
 import type { QuotaStore } from './policy/quota.js';
 import { createResponseStep } from './response/step.js';
 import { createAuditStep } from './audit/step.js';
@@ -94,29 +95,29 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   closers.unshift(() => audit.close());
   const secret = inspectionSecret(config, logger);
   let quotas: QuotaStore | undefined;
+  let redisClient: RedisClient | undefined;
   if (config.stores.redis) {
     const redis = config.stores.redis;
     let lastLog = 0;
-    const store = await createRedisQuotaStore({
-      ...redis,
-      onError: (err) => {
-        metrics.storeErrors.inc({ store: 'quotas' });
-        // Errors come in bursts while Redis is down: one line per 10 s is enough (the URL may hold a password).
-        if (Date.now() - lastLog > 10_000) logger.warn({ err: err.message }, `quota store unavailable; ${redis.failOpen ? 'allowing' : 'refusing'} requests`);
-        lastLog = Date.now();
-      },
-    });
-    closers.push(() => store.close());
-    quotas = store;
+    const storeError = (store: string) => (err: Error) => {
+      metrics.storeErrors.inc({ store });
+      // Errors come in bursts while Redis is down: one line per 10 s is enough (never the URL: it may hold a password).
+      if (Date.now() - lastLog > 10_000) logger.warn({ store, err: err.message }, 'shared store unavailable');
+      lastLog = Date.now();
+    };
+    const client = await connectRedis(redis.url, storeError('connection'));
+    closers.push(() => closeRedis(client));
+    redisClient = client;
+    quotas = createRedisQuotaStore({ client, keyPrefix: redis.keyPrefix, failOpen: redis.failOpen, onError: storeError('quotas') });
   }
   const policy = createPolicyStep(policies, secret, quotas);
   const upstreams = createUpstreams(config.connections);
   closers.push(() => closeUpstreams(upstreams));
   const approvalsConfig = validateApprovalsConfig(config.approvals);
   let approvalStore: RedisApprovalStore | undefined;
-  if (config.stores.redis) {
+  if (config.stores.redis && redisClient) {
     approvalStore = await createRedisApprovalStore({
-      url: config.stores.redis.url,
+      client: redisClient,
       keyPrefix: config.stores.redis.keyPrefix,
       maxRecords: approvalsConfig.maxRecords,
       retainMs: approvalsConfig.retainSeconds * 1000,
@@ -147,10 +148,8 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   let egress: EgressProxy | undefined;
   const admin = chainAdmin([approvals]);
   let vault: TokenVault & { preload?(session: string): Promise<Map<string, string>> } = createMemoryVault();
-  if (config.stores.redis) {
-    const shared = await createRedisVault({ url: config.stores.redis.url, keyPrefix: config.stores.redis.keyPrefix, onError: () => metrics.storeErrors.inc({ store: 'vault' }) });
-    closers.push(() => shared.close());
-    vault = shared;
+  if (config.stores.redis && redisClient) {
+    vault = createRedisVault({ client: redisClient, keyPrefix: config.stores.redis.keyPrefix, onError: () => metrics.storeErrors.inc({ store: 'vault' }) });
   }
 
   const gateway = createGateway({

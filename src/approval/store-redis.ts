@@ -1,14 +1,15 @@
 // Approvals shared by every instance: a request held on one instance is released when a reviewer decides on any
 // other. Records are JSON strings in Redis; a decision is a compare-and-set on the whole record (only a pending
 // approval changes, concurrent deciders see `changed: false`) and is announced on a channel every instance hears.
-import { createClient } from 'redis';
+import { closeRedis, type RedisClient } from '../redis.js';
 import { SluiceError } from '../errors.js';
 import type { ApprovalStore, SettleResult } from './store.js';
 import type { Approval, Settlement, StandingGrant } from './types.js';
 import { MEMORY_STORE_DEFAULTS } from './store.js';
 
 export interface RedisApprovalOptions {
-  url: string;
+  /** Shared connection (see src/redis.ts); the store owns only the subscriber it duplicates from it. */
+  client: RedisClient;
   keyPrefix: string;
   maxRecords?: number;
   retainMs?: number;
@@ -33,9 +34,7 @@ export interface RedisApprovalStore extends ApprovalStore {
 export async function createRedisApprovalStore(opts: RedisApprovalOptions): Promise<RedisApprovalStore> {
   const maxRecords = opts.maxRecords ?? MEMORY_STORE_DEFAULTS.maxRecords;
   const retainMs = opts.retainMs ?? MEMORY_STORE_DEFAULTS.retainMs;
-  const client = createClient({ url: opts.url, socket: { connectTimeout: 5_000, reconnectStrategy: (n) => Math.min(n * 100, 2_000) } });
-  client.on('error', (err: Error) => opts.onError?.(err));
-  await client.connect();
+  const client = opts.client;
   const subscriber = client.duplicate();
   subscriber.on('error', (err: Error) => opts.onError?.(err));
   await subscriber.connect();
@@ -96,10 +95,7 @@ export async function createRedisApprovalStore(opts: RedisApprovalOptions): Prom
 
   async function closeAsync(): Promise<void> {
     watchers.clear();
-    for (const c of [subscriber, client]) {
-      if (c.isReady) await c.close().catch(() => c.destroy());
-      else c.destroy();
-    }
+    await closeRedis(subscriber);
   }
 
   return {

@@ -2,8 +2,8 @@
 // layout owned here, and buffers reused across calls. Strings are encoded straight into WASM
 // memory with TextEncoder.encodeInto; no per-byte JavaScript loops.
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../paths.js';
 
 // Node's globals include WebAssembly, but this project's lib settings (ES2023, no DOM) do not type it.
 interface WasmMemory {
@@ -38,15 +38,8 @@ const META_CAP = 1024;
 export type WasmFlavor = 'simd' | 'nosimd';
 
 /** The directory holding package.json, found by walking up from this module (src/ or dist/). */
-export function packageRoot(from: string = import.meta.url): string {
-  let dir = dirname(fileURLToPath(from));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('sluice: package.json not found above ' + fileURLToPath(from));
-    dir = up;
-  }
-}
+
+export { packageRoot };
 
 const modules = new Map<WasmFlavor, WasmModule>();
 

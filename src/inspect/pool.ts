@@ -46,6 +46,11 @@ export function createInspector(cfg: InspectionConfig, metrics?: Metrics, opts: 
     return json;
   };
 
+  const overloaded = (): SluiceError => {
+    metrics?.inspectionFailures.inc({ reason: 'overloaded' });
+    return new SluiceError('SLUICE_OVERLOADED', 'Inspection capacity exhausted; retry shortly', { headers: { 'retry-after': '1' } });
+  };
+
   async function runInPool(req: InspectRequest): Promise<InspectResult> {
     if (pool.queueSize >= p.maxQueue) throw overloaded();
     const body = ownBuffer(req.body);
@@ -82,10 +87,6 @@ export function createInspector(cfg: InspectionConfig, metrics?: Metrics, opts: 
       await pool.close({ force: false }).catch(() => pool.destroy());
     },
   };
-}
-
-function overloaded(): SluiceError {
-  return new SluiceError('SLUICE_OVERLOADED', 'Inspection capacity exhausted; retry shortly', { headers: { 'retry-after': '1' } });
 }
 
 // Transfer needs a buffer the body owns whole; a view into a larger buffer is copied once.

@@ -1,11 +1,12 @@
 // The token vault shared by every instance: one Redis hash per session (token → original value), expiring with
 // the session. Restoring tokens in a streamed response must not wait on the network per token, so the gateway
 // preloads a session's tokens once before it relays the response.
-import { createClient } from 'redis';
+import type { RedisClient } from '../redis.js';
 import type { TokenVault } from './vault.js';
 
 export interface RedisVaultOptions {
-  url: string;
+  /** Shared connection (see src/redis.ts); the vault does not close it. */
+  client: RedisClient;
   keyPrefix: string;
   onError?: (err: Error) => void;
 }
@@ -13,13 +14,10 @@ export interface RedisVaultOptions {
 export interface RedisVault extends TokenVault {
   /** Every token of a session (empty when Redis is unreachable: tokens then stay unrestored, never leak). */
   preload(session: string): Promise<Map<string, string>>;
-  close(): Promise<void>;
 }
 
-export async function createRedisVault(opts: RedisVaultOptions): Promise<RedisVault> {
-  const client = createClient({ url: opts.url, disableOfflineQueue: true, socket: { connectTimeout: 5_000, reconnectStrategy: (n) => Math.min(n * 100, 2_000) } });
-  client.on('error', (err: Error) => opts.onError?.(err));
-  await client.connect();
+export function createRedisVault(opts: RedisVaultOptions): RedisVault {
+  const client = opts.client;
   const keyOf = (session: string) => `${opts.keyPrefix}vault:${session}`;
 
   return {
@@ -45,10 +43,6 @@ export async function createRedisVault(opts: RedisVaultOptions): Promise<RedisVa
         opts.onError?.(err as Error);
         return new Map();
       }
-    },
-    async close() {
-      if (client.isReady) await client.close().catch(() => client.destroy());
-      else client.destroy();
     },
   };
 }

@@ -1,12 +1,13 @@
 // Quotas shared by every Sluice instance: fixed-window counters in Redis, checked and taken atomically by one
 // Lua script per request, so N instances behind a load balancer enforce one limit.
-import { createClient } from 'redis';
+import type { RedisClient } from '../redis.js';
 import type { QuotaBinding, QuotaStore, CounterState } from './quota.js';
 import { judge, rateLimitHeaders } from './quota.js';
 import { SluiceError } from '../errors.js';
 
 export interface RedisQuotaOptions {
-  url: string;
+  /** Shared connection (see src/redis.ts); the store does not close it. */
+  client: RedisClient;
   keyPrefix: string;
   /** When Redis cannot answer: allow the request (and count the failure) rather than refuse all traffic. */
   failOpen: boolean;
@@ -38,17 +39,9 @@ counts[#counts + 1] = room and 1 or 0
 return counts
 `;
 
-export interface RedisQuotaStore extends QuotaStore {
-  close(): Promise<void>;
-}
-
-export async function createRedisQuotaStore(opts: RedisQuotaOptions): Promise<RedisQuotaStore> {
+export function createRedisQuotaStore(opts: RedisQuotaOptions): QuotaStore {
   const now = opts.now ?? Date.now;
-  // No offline queue: while Redis is unreachable a check fails at once (then fails open or closed) instead of
-  // holding the request until a reconnect.
-  const client = createClient({ url: opts.url, disableOfflineQueue: true, socket: { connectTimeout: 5_000, reconnectStrategy: (n) => Math.min(n * 100, 2_000) } });
-  client.on('error', (err: Error) => opts.onError?.(err));
-  await client.connect();
+  const client = opts.client;
 
   const windowOf = (b: QuotaBinding, t: number) => {
     const start = Math.floor(t / 1000 / b.windowSeconds) * b.windowSeconds;
@@ -94,10 +87,6 @@ export async function createRedisQuotaStore(opts: RedisQuotaOptions): Promise<Re
       } catch (err) {
         opts.onError?.(err as Error);
       }
-    },
-    async close() {
-      if (client.isReady) await client.close().catch(() => client.destroy());
-      else client.destroy();
     },
   };
 }

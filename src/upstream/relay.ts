@@ -6,7 +6,10 @@ import { clientResponseHeaders } from './headers.js';
 
 /** Transforms the response body in flight (pingora's response_body_filter with an end flag). */
 export interface BodyFilter {
-  /** `stream`: chunks are written as the filter releases them; `buffer`: the body is sent whole at end (JSON masking). */
+  /**
+   * `stream`: chunks are written as the filter releases them. `buffer`: the filter keeps the body itself (and
+   * bounds it), `push` returns nothing, and `end` returns the whole body, sent with its length (JSON masking).
+   */
   readonly mode: 'stream' | 'buffer';
   push(chunk: Uint8Array): Uint8Array[];
   end(): Uint8Array[];
@@ -31,16 +34,11 @@ export interface RelayHooks {
   respondError(err: SluiceError): void;
 }
 
-// Cap on what a buffering filter may collect before we give up (JSON responses are small; SSE streams never buffer).
-const MAX_BUFFERED = 64 * 1024 * 1024;
-
 export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseSink {
   let status = 0;
   let filter: BodyFilter | null = null;
   let flow: FlowControl | undefined;
   let bytes = 0;
-  let buffered: Uint8Array[] = [];
-  let bufferedLen = 0;
   let finished = false;
   let headersToSend: Array<[string, string]> = [];
 
@@ -81,24 +79,13 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
       const hs = clientResponseHeaders(headers);
       hs.push(...hooks.extraHeaders());
       if (filter?.mode !== 'buffer') x.start(code, hs);
-      else buffered = [];
       headersToSend = hs;
     },
     onData(chunk) {
       if (x.aborted || finished) return;
       if (!filter) return send([chunk]);
       const out = filter.push(chunk);
-      if (filter.mode === 'stream') return send(out);
-      for (const c of out) {
-        buffered.push(c);
-        bufferedLen += c.byteLength;
-      }
-      if (bufferedLen > MAX_BUFFERED) {
-        // Never relay what could not be inspected whole: stop reading and answer with an error instead.
-        flow?.abort();
-        const err = new SluiceError('SLUICE_INSPECTION_FAILED', `Upstream response exceeds ${MAX_BUFFERED} bytes; not relayed`);
-        finish({ err, aborted: false }, () => hooks.respondError(err));
-      }
+      if (filter.mode === 'stream') send(out);
     },
     onEnd() {
       if (finished) return;
@@ -106,7 +93,7 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
       try {
         const tail = filter ? filter.end() : [];
         if (filter?.mode === 'buffer') {
-          const body = Buffer.concat([...buffered, ...tail]);
+          const body = Buffer.concat(tail);
           bytes = body.byteLength;
           finish({ aborted: false }, () => x.respond(status, headersToSend, body));
         } else {

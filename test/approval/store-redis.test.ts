@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisApprovalStore, type RedisApprovalStore } from '../../src/approval/store-redis.js';
 import type { Approval } from '../../src/approval/types.js';
 import { approvalRecord } from './helpers.js';
+import { closeRedis, connectRedis, type RedisClient } from '../../src/redis.js';
 import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 
 const approval = approvalRecord;
@@ -12,14 +13,18 @@ describe.skipIf(!hasRedis)('redis approval store', () => {
   let redis: RedisServer;
   let a: RedisApprovalStore;
   let b: RedisApprovalStore;
+  const clients: RedisClient[] = [];
   beforeAll(async () => {
     redis = await startRedis();
-    a = await createRedisApprovalStore({ url: redis.url, keyPrefix: 't:' });
-    b = await createRedisApprovalStore({ url: redis.url, keyPrefix: 't:' });
+    // Two instances: two connections to one Redis.
+    for (let i = 0; i < 2; i++) clients.push(await connectRedis(redis.url));
+    a = await createRedisApprovalStore({ client: clients[0], keyPrefix: 't:' });
+    b = await createRedisApprovalStore({ client: clients[1], keyPrefix: 't:' });
   });
   afterAll(async () => {
     await a?.closeAsync();
     await b?.closeAsync();
+    for (const c of clients) await closeRedis(c);
     await redis?.stop();
   });
 

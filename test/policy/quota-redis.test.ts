@@ -1,7 +1,8 @@
 // The shared quota store against a real redis-server: one limit across instances, atomic check-and-take,
 // token accounting, and the fail-open/fail-closed choice when Redis is gone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisQuotaStore, type RedisQuotaStore } from '../../src/policy/quota-redis.js';
+import { createRedisQuotaStore } from '../../src/policy/quota-redis.js';
+import { closeRedis, connectRedis, type RedisClient } from '../../src/redis.js';
 import type { QuotaBinding } from '../../src/policy/quota.js';
 import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 
@@ -11,17 +12,18 @@ const binding = (over: Partial<QuotaBinding> = {}): QuotaBinding => ({
 
 describe.skipIf(!hasRedis)('redis quota store', () => {
   let redis: RedisServer;
-  const stores: RedisQuotaStore[] = [];
+  // Each store gets its own connection, as two gateway instances would.
+  const clients: RedisClient[] = [];
   const store = async (failOpen = true) => {
-    const s = await createRedisQuotaStore({ url: redis.url, keyPrefix: 'test:', failOpen, onError: () => {} });
-    stores.push(s);
-    return s;
+    const client = await connectRedis(redis.url);
+    clients.push(client);
+    return createRedisQuotaStore({ client, keyPrefix: 'test:', failOpen, onError: () => {} });
   };
   beforeAll(async () => {
     redis = await startRedis();
   });
   afterAll(async () => {
-    for (const s of stores) await s.close();
+    for (const c of clients) await closeRedis(c);
     await redis?.stop();
   });
 
