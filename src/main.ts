@@ -76,7 +76,7 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
     const demo = await ensureDemoIssuer(config.demo.dir);
     const issuers = Array.isArray(identityRaw.issuers) ? identityRaw.issuers : [];
     identityRaw = { ...identityRaw, issuers: [...issuers, demoIssuerEntry(demo)] };
-    logger.info({ provider: mock.url }, 'demo mode: mock provider and demo issuer started (mint a token with `npx sluice token --group analysts`)');
+    logger.warn({ provider: mock.url }, 'DEMO MODE: mock provider and demo issuer started, not for real traffic (mint a token with `sluice token --group analysts`)');
   }
   const auth = createAuthenticator(validateIdentityConfig(identityRaw, 'identity', baseDir));
   closers.push(() => auth.close());

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { formatApproval, formatTable, type ApprovalJson } from './cli-format.js';
 
-const USAGE = `usage: sluice approvals <command> [--url URL] [--token TOKEN] [--json]
+export const USAGE = `usage: sluice approvals <command> [--url URL] [--token TOKEN] [--json]
 
 commands:
   list [--status pending|approved|denied|expired|cancelled|all] [--limit N]

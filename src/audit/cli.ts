@@ -10,7 +10,7 @@ import { verifyAuditLog } from './verify.js';
 
 const DEFAULT_DIR = process.env.SLUICE_AUDIT_DIR ?? './audit';
 
-const USAGE = `usage:
+export const USAGE = `usage:
   sluice audit verify [--dir D] [--public-key F]
   sluice audit search [--dir D] [--subject S] [--job J] [--session S] [--decision D] [--detector ID]
                       [--kind K] [--since T] [--until T] [--json]      (T: ISO-8601 or 30m, 2h, 7d)

@@ -79,11 +79,13 @@ export async function checkCheckpointSignature(cp: CheckpointInfo, publicKey: Ke
 
 export const KEY_FILES = Object.freeze({ private: 'audit-signing.key.pem', public: 'audit-signing.pub.pem' });
 
+export const USAGE = 'usage: sluice keys generate --out DIR [--force]\n';
+
 /** `sluice keys generate --out DIR [--force]`: writes an Ed25519 key pair as PEM files. */
 export async function keysCommand(argv: string[], io: CliIo = consoleIo()): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'generate') {
-    io.stderr.write('usage: sluice keys generate --out DIR [--force]\n');
+    io.stderr.write(USAGE);
     return 2;
   }
   let values: { out?: string; force?: boolean };

@@ -9,7 +9,7 @@ export interface TokenCommandIo {
   dir?: string;
 }
 
-const USAGE = `Usage: sluice token --group <name> [--group <name>...] [--sub <subject>] [--job <job>] [--ttl <seconds>] [--dir <demo dir>]
+export const USAGE = `Usage: sluice token --group <name> [--group <name>...] [--sub <subject>] [--job <job>] [--ttl <seconds>] [--dir <demo dir>]
 Mints a token from the local demo issuer (issuer "sluice-demo", audience "sluice").
 `;
 

@@ -13,7 +13,7 @@ export interface PolicyCliDeps {
   err?: (line: string) => void;
 }
 
-const USAGE = [
+export const USAGE = [
   'usage: sluice policy check [dir]',
   '       sluice policy explain --token T --request req.json [--path /openai/v1/chat/completions]',
   '                             [--dir policies] [--justification TEXT] [--job NAME]',

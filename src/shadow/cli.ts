@@ -7,7 +7,7 @@ import { readEgressConfig } from './config.js';
 import { formatJson, formatTable } from './report.js';
 import { scanFiles } from './scan.js';
 
-const USAGE = `usage: sluice shadow scan FILE... [--format table|json] [--config sluice.yaml]
+export const USAGE = `usage: sluice shadow scan FILE... [--format table|json] [--config sluice.yaml]
 
 Reads Squid access logs, nginx/Apache common or combined logs, and JSON lines with host/url
 fields (flow or DNS exports); "-" reads stdin and .gz files are decompressed. Reports calls to
