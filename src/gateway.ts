@@ -98,7 +98,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         const out = await deps.admin.handle(x.query ? { ...ctx, path: `${x.path}?${x.query}` } : ctx, body);
         if (out) {
           ctx.status = out.status;
-          x.respond(out.status, [...JSON_HEADERS, ['x-request-id', ctx.id], ...(out.headers ?? [])], JSON.stringify(out.body));
+          if (out.body === undefined && 'raw' in out) x.respond(out.status, [['content-type', out.contentType], ['x-request-id', ctx.id], ...(out.headers ?? [])], out.raw);
+          else x.respond(out.status, [...JSON_HEADERS, ['x-request-id', ctx.id], ...(out.headers ?? [])], JSON.stringify(out.body));
           audited = true; // operator API calls are audited by the admin routes themselves
           inFlight--;
           return;

@@ -49,7 +49,28 @@ export interface AuditStep {
   exchange(ctx: RequestContext): Promise<void> | undefined;
 }
 
-/** Admin/operator endpoints under `/sluice/` (approvals, shadow summary). */
+/** An admin answer serialized as JSON (`body`). Headers may repeat a name (several `set-cookie`). */
+export interface AdminJsonResponse {
+  status: number;
+  body: unknown;
+  headers?: Array<[string, string]>;
+}
+
+/** An admin answer sent as is: HTML pages, stylesheets, scripts, redirects (the console). */
+export interface AdminRawResponse {
+  status: number;
+  raw: string | Uint8Array;
+  contentType: string;
+  headers?: Array<[string, string]>;
+  body?: undefined;
+}
+
+export type AdminResponse = AdminJsonResponse | AdminRawResponse;
+
+/**
+ * Admin/operator endpoints under `/sluice/` (approvals, shadow summary, console). Plain request → response, no
+ * streaming: the main thread owns this state and HTTP threads forward such requests to it whole.
+ */
 export interface AdminRoutes {
-  handle(ctx: RequestContext, body: Uint8Array): Promise<{ status: number; body: unknown; headers?: Array<[string, string]> } | null>;
+  handle(ctx: RequestContext, body: Uint8Array): Promise<AdminResponse | null>;
 }

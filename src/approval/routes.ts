@@ -1,7 +1,7 @@
 // The reviewer API under /sluice/approvals: list, show, approve, deny. JSON in and out; errors as
 // {error:{code,message}}. Every call is authenticated and limited to the policy's reviewer groups.
 import type { RequestContext } from '../context.js';
-import type { AdminRoutes } from '../ports.js';
+import type { AdminJsonResponse } from '../ports.js';
 import type { Identity } from '../types.js';
 import type { Logger } from '../observe/logger.js';
 import { SluiceError, toSluiceError } from '../errors.js';
@@ -11,7 +11,7 @@ import { APPROVAL_STATUSES, type ApprovalStatus, type Settlement } from './types
 import { approvalView } from './record.js';
 import { readDecision } from './decision-body.js';
 
-export type AdminResponse = NonNullable<Awaited<ReturnType<AdminRoutes['handle']>>>;
+export type AdminResponse = AdminJsonResponse;
 
 export interface RoutesDeps {
   store: ApprovalStore;
@@ -33,7 +33,7 @@ class ApiFailure extends Error {
   }
 }
 
-export function createReviewerRoutes(deps: RoutesDeps): AdminRoutes['handle'] {
+export function createReviewerRoutes(deps: RoutesDeps): (ctx: RequestContext, body: Uint8Array) => Promise<AdminResponse | null> {
   const { store, lifecycle } = deps;
 
   return async function handleApprovals(ctx: RequestContext, body: Uint8Array): Promise<AdminResponse | null> {

@@ -2,7 +2,8 @@
 // (AdminRoutes under /sluice/approvals), sharing one store and one lifecycle that audits and notifies.
 import type { AuditRecordInput } from '../audit/record.js';
 import type { Logger } from '../observe/logger.js';
-import type { AdminRoutes, ApprovalStep } from '../ports.js';
+import type { AdminJsonResponse, AdminRoutes, ApprovalStep } from '../ports.js';
+import type { RequestContext } from '../context.js';
 import type { Identity } from '../types.js';
 import { SluiceError } from '../errors.js';
 import { APPROVALS_DEFAULTS } from './config.js';
@@ -38,6 +39,8 @@ export interface ApprovalsOptions {
 }
 
 export interface Approvals extends ApprovalStep, AdminRoutes {
+  /** The reviewer API answers in JSON only. */
+  handle(ctx: RequestContext, body: Uint8Array): Promise<AdminJsonResponse | null>;
   readonly store: ApprovalStore;
   webhookStats(): WebhookStats | undefined;
   /** Held requests end with SLUICE_SHUTTING_DOWN (their approvals are cancelled); stops retries and sweeps. */
