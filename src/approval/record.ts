@@ -7,9 +7,15 @@ import { promptPreview } from './prompt.js';
 
 const EMPTY = new Uint8Array(0);
 
-/** 128 random bits, base64url: unguessable and safe in a header and a URL path. */
+/**
+ * 128 random bits, base64url: unguessable and safe in a header and a URL path. Never starting with `-`, which a
+ * command line reads as an option (`sluice approvals approve -x…` failed for one id in 64).
+ */
 export function newApprovalId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (id[0] !== '-') return id;
+  }
 }
 
 export const APPROVAL_ID_RE = /^[A-Za-z0-9_-]{16,64}$/;
