@@ -24,6 +24,7 @@ import type { QuotaStore } from './policy/quota.js';
 import { createResponseStep } from './response/step.js';
 import { createAuditStep } from './audit/step.js';
 import { createApprovals, validateApprovalsConfig } from './approval/index.js';
+import { reviewerAccess } from './approval/access.js';
 import { createRedisApprovalStore, type RedisApprovalStore } from './approval/store-redis.js';
 import { createMemoryVault, type TokenVault } from './inspect/vault.js';
 import { createRedisVault } from './inspect/vault-redis.js';
@@ -129,7 +130,7 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   const approvals = createApprovals({
     ...approvalsConfig,
     ...(approvalStore ? { store: approvalStore } : {}),
-    reviewerGroups: () => policies.current().reviewerGroups,
+    reviewerPolicy: () => policies.current(),
     authenticate: (h, r) => auth.authenticate(h, r),
     audit: (rec) => audit.append(rec),
     logger: logger.child({ component: 'approvals' }),
@@ -138,11 +139,11 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   const closeApprovals = () => (approvalsClosed ??= approvals.close());
   closers.push(closeApprovals);
 
-  // Reviewer endpoints other than approvals (which check reviewers themselves).
+  // Reviewer endpoints other than approvals (which check access themselves): policy-wide reviewers and operators.
   const authorizeReviewer = async (ctx: RequestContext) => {
     const who = await auth.authenticate(ctx.headers, ctx.remoteAddress);
-    const reviewers = policies.current().reviewerGroups;
-    if (!who.groups.some((g) => reviewers.includes(g))) throw new SluiceError('SLUICE_FORBIDDEN', 'Reviewer group membership required');
+    const access = reviewerAccess(policies.current(), who.groups);
+    if (!access.operator && !access.reviewer) throw new SluiceError('SLUICE_FORBIDDEN', 'Reviewer group membership required');
     return who;
   };
   let egress: EgressProxy | undefined;

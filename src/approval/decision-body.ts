@@ -11,7 +11,11 @@ const MAX_BODY_BYTES = 16 * 1024;
 const KEYS = { approve: ['comment', 'grantMinutes'], deny: ['comment'] } as const;
 
 export function readDecision(body: Uint8Array, verb: 'approve' | 'deny', maxGrantMinutes: number): DecisionInput {
-  const o = parseObject(body);
+  return decisionFrom(parseObject(body), verb, maxGrantMinutes);
+}
+
+/** The same checks for fields that arrived another way (the console's form posts). */
+export function decisionFrom(o: Record<string, unknown>, verb: 'approve' | 'deny', maxGrantMinutes: number): DecisionInput {
   for (const k of Object.keys(o)) {
     if (!(KEYS[verb] as readonly string[]).includes(k)) throw bad(`unknown field "${k.slice(0, 64)}" (expected: ${KEYS[verb].join(', ')})`);
   }

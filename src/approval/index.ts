@@ -1,6 +1,10 @@
 // Just-in-time approvals: the ApprovalStep + reviewer API, the store behind them, config, CLI and webhook helpers.
 export { createApprovals } from './service.js';
 export type { Approvals, ApprovalsOptions } from './service.js';
+export { reviewerAccess } from './access.js';
+export type { ReviewerAccess, ReviewerPolicy } from './access.js';
+export { ReviewConflict } from './review.js';
+export type { Review } from './review.js';
 export { createMemoryApprovalStore, MEMORY_STORE_DEFAULTS } from './store.js';
 export type { ApprovalStore, MemoryStoreOptions, SettleResult } from './store.js';
 export { validateApprovalsConfig, readApprovalsConfig, APPROVALS_DEFAULTS } from './config.js';

@@ -10,20 +10,58 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export function promptPreview(body: Uint8Array | undefined, maxBytes: number): ApprovalPrompt {
   if (!body || body.byteLength === 0) return { text: '', bytes: 0, truncated: false };
-  const lines = body.byteLength <= PARSE_LIMIT_BYTES ? conversation(body) : [];
+  const req = body.byteLength <= PARSE_LIMIT_BYTES ? parse(body) : undefined;
+  const lines = req ? conversation(req) : [];
+  const params = req ? paramsOf(req) : undefined;
+  return { ...cut(body, lines, maxBytes), ...(params ? { params } : {}) };
+}
+
+function cut(body: Uint8Array, lines: string[], maxBytes: number): ApprovalPrompt {
   const full = lines.length > 0 ? Buffer.from(lines.join('\n'), 'utf8') : body;
   if (full.byteLength <= maxBytes) return { text: decoder.decode(full), bytes: body.byteLength, truncated: false };
   return { text: decoder.decode(full.subarray(0, utf8Boundary(full, maxBytes))), bytes: body.byteLength, truncated: true };
 }
 
-function conversation(body: Uint8Array): string[] {
-  let req: unknown;
+function parse(body: Uint8Array): Json | undefined {
   try {
-    req = JSON.parse(decoder.decode(body));
+    const v: unknown = JSON.parse(decoder.decode(body));
+    return isObject(v) ? v : undefined;
   } catch {
-    return [];
+    return undefined;
   }
-  if (!isObject(req)) return [];
+}
+
+/** Fields that carry the conversation (shown as text) or are shown on their own (model). */
+const CONTENT_KEYS = new Set(['messages', 'input', 'prompt', 'system', 'instructions', 'model', 'tools', 'functions']);
+const MAX_PARAMS = 20;
+const MAX_PARAM_CHARS = 200;
+
+/**
+ * The request's other settings, for the reviewer: temperature, max_tokens, stream, tool_choice, … Scalars as they
+ * are, small objects as JSON, declared tool names joined; long values are left out (they are not settings).
+ */
+function paramsOf(req: Json): ApprovalPrompt['params'] {
+  const out: NonNullable<ApprovalPrompt['params']> = {};
+  let n = 0;
+  const tools = [...listOf(req.tools), ...listOf(req.functions)]
+    .map((t) => (isObject(t) ? ((isObject(t.function) ? t.function.name : undefined) ?? t.name) : undefined))
+    .filter((name): name is string => typeof name === 'string');
+  if (tools.length > 0) {
+    out.tools = tools.join(', ').slice(0, MAX_PARAM_CHARS);
+    n++;
+  }
+  for (const [k, v] of Object.entries(req)) {
+    if (n >= MAX_PARAMS) break;
+    if (CONTENT_KEYS.has(k) || k.length > 64) continue;
+    const value = typeof v === 'number' || typeof v === 'boolean' ? v : typeof v === 'string' ? v : v === null ? undefined : JSON.stringify(v);
+    if (value === undefined || (typeof value === 'string' && value.length > MAX_PARAM_CHARS)) continue;
+    out[k] = value;
+    n++;
+  }
+  return n > 0 ? out : undefined;
+}
+
+function conversation(req: Json): string[] {
   const out: string[] = [];
   push(out, 'instructions', textOf(req.instructions));
   push(out, 'system', textOf(req.system));

@@ -10,6 +10,8 @@ import { APPROVALS_DEFAULTS } from './config.js';
 import { createGate } from './gate.js';
 import { createLifecycle } from './lifecycle.js';
 import { createReviewerRoutes } from './routes.js';
+import { createReview, type Review } from './review.js';
+import type { ReviewerPolicy } from './access.js';
 import { createMemoryApprovalStore, type ApprovalStore } from './store.js';
 import { realTimers, type Timers } from './timers.js';
 import { createWebhookNotifier, type WebhookNotifier, type WebhookOptions, type WebhookStats } from './webhook.js';
@@ -17,8 +19,10 @@ import { createWebhookNotifier, type WebhookNotifier, type WebhookOptions, type 
 export interface ApprovalsOptions {
   /** Defaults to the in-memory store sized by maxRecords / maxGrants / retainSeconds. */
   store?: ApprovalStore;
-  /** Read on every reviewer call, so policy hot reloads apply at once. */
-  reviewerGroups: () => string[];
+  /** Who reviews what (src/approval/access.ts), read on every reviewer call so policy hot reloads apply at once. */
+  reviewerPolicy?: () => ReviewerPolicy;
+  /** Shorthand for a policy whose only reviewers are these groups (used when `reviewerPolicy` is absent). */
+  reviewerGroups?: () => string[];
   authenticate: (headers: Record<string, string>, remote: string) => Promise<Identity>;
   webhook?: WebhookOptions;
   /** Receives one `kind: 'approval'` record per event (requested, approved, denied, expired, cancelled). */
@@ -42,6 +46,8 @@ export interface Approvals extends ApprovalStep, AdminRoutes {
   /** The reviewer API answers in JSON only. */
   handle(ctx: RequestContext, body: Uint8Array): Promise<AdminJsonResponse | null>;
   readonly store: ApprovalStore;
+  /** The reviewer's actions behind the API, for other front ends (the console). */
+  readonly review: Review;
   webhookStats(): WebhookStats | undefined;
   /** Held requests end with SLUICE_SHUTTING_DOWN (their approvals are cancelled); stops retries and sweeps. */
   close(): Promise<void>;
@@ -69,14 +75,9 @@ export function createApprovals(opts: ApprovalsOptions): Approvals {
     redeemMs: o.retainSeconds * 1000,
     promptBytes: o.promptBytes,
   });
-  const handle = createReviewerRoutes({
-    store,
-    lifecycle,
-    authenticate: opts.authenticate,
-    reviewerGroups: opts.reviewerGroups,
-    maxGrantMinutes: o.maxGrantMinutes,
-    logger,
-  });
+  const reviewerGroups = opts.reviewerGroups ?? (() => []);
+  const review = createReview({ store, lifecycle, reviewerPolicy: opts.reviewerPolicy ?? (() => ({ reviewerGroups: reviewerGroups() })) });
+  const handle = createReviewerRoutes({ review, authenticate: opts.authenticate, maxGrantMinutes: o.maxGrantMinutes, logger });
 
   const sweepMs = opts.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
   const sweeper = sweepMs > 0 ? setInterval(sweep, sweepMs) : undefined;
@@ -89,6 +90,7 @@ export function createApprovals(opts: ApprovalsOptions): Approvals {
     await: gate.await,
     handle,
     store,
+    review,
     webhookStats: () => notifier?.stats(),
     async close() {
       if (sweeper) clearInterval(sweeper);

@@ -21,6 +21,8 @@ export interface ApprovalPrompt {
   /** Size of the whole masked request body. */
   bytes: number;
   truncated: boolean;
+  /** The request's settings besides the conversation and model (temperature, max_tokens, stream, tools, …). */
+  params?: Record<string, string | number | boolean>;
 }
 
 export interface Approval {

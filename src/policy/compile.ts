@@ -29,7 +29,8 @@ export function compilePolicy(files: PolicyFileSpec[], digest: string): { policy
   }
   if (issues.length > 0) return { issues };
   const reviewerGroups = [...new Set(files.flatMap((f) => f.reviewerGroups))];
-  const policy: Policy = { digest, files: files.map((f) => f.file), detectors, reviewerGroups, rules };
+  const operatorGroups = [...new Set(files.flatMap((f) => f.operatorGroups))];
+  const policy: Policy = { digest, files: files.map((f) => f.file), detectors, reviewerGroups, operatorGroups, rules };
   return { policy: Object.freeze(policy), issues };
 }
 

@@ -13,7 +13,7 @@ export const RULE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const TOP_KEYS = ['version', 'detectors', 'reviewers', 'rules'] as const;
 const RULE_KEYS = [
   'id', 'description', 'match', 'connections', 'models', 'detectors', 'restoreTokens', 'approve', 'block',
-  'justification', 'maxBodyBytes', 'quotas', 'allowJobHeader',
+  'justification', 'maxBodyBytes', 'quotas', 'allowJobHeader', 'reviewers',
 ] as const;
 const MAX_BODY_LIMIT = 1 << 30;
 
@@ -40,9 +40,12 @@ export function readPolicyFile(file: string, text: string, validate: PatternVali
   }
   const detectors = f.has('detectors') ? readList(r, f, 'detectors', (n, k) => readDetector(r, n, k, validate)) : [];
   const rules = f.has('rules') ? readList(r, f, 'rules', (n, k) => readRule(r, n, k, validate)) : [];
-  const reviewerGroups = f.has('reviewers') ? readReviewers(r, f) : [];
-  if (r.issues.length > 0 || !detectors || !rules || !reviewerGroups) return { issues: r.issues };
-  return { spec: { file, detectors: detectors as DetectorSpec[], rules: rules as RuleSpec[], reviewerGroups }, issues: [] };
+  const reviewers = f.has('reviewers') ? readReviewers(r, f) : { groups: [], operators: [] };
+  if (r.issues.length > 0 || !detectors || !rules || !reviewers) return { issues: r.issues };
+  return {
+    spec: { file, detectors: detectors as DetectorSpec[], rules: rules as RuleSpec[], reviewerGroups: reviewers.groups, operatorGroups: reviewers.operators },
+    issues: [],
+  };
 }
 
 function readList<T>(r: Reader, f: Fields, name: string, item: (n: Node | null, k: string) => T | undefined): T[] | undefined {
@@ -52,11 +55,22 @@ function readList<T>(r: Reader, f: Fields, name: string, item: (n: Node | null, 
   return out.every((x) => x !== undefined) ? (out as T[]) : undefined;
 }
 
-function readReviewers(r: Reader, f: Fields): string[] | undefined {
+/** `reviewers: {groups, operators}`: who reviews approvals of rules that name no reviewers, and who sees everything. */
+function readReviewers(r: Reader, f: Fields): { groups: string[]; operators: string[] } | undefined {
   const node = at(f.get('reviewers')!);
-  const g = readMap(r, node, 'reviewers', ['groups']);
-  if (!g || !requireField(r, g, node, 'reviewers', 'groups')) return undefined;
-  return readStringList(r, at(g.get('groups')!), 'reviewers.groups');
+  const g = readMap(r, node, 'reviewers', ['groups', 'operators']);
+  if (!g) return undefined;
+  if (!g.has('operators') && !requireField(r, g, node, 'reviewers', 'groups')) return undefined;
+  const groups = g.has('groups') ? readStringList(r, at(g.get('groups')!), 'reviewers.groups') : [];
+  const operators = g.has('operators') ? readStringList(r, at(g.get('operators')!), 'reviewers.operators') : [];
+  return groups && operators ? { groups, operators } : undefined;
+}
+
+/** A rule's own `reviewers: {groups}`: only they (and operators) see and decide the approvals it raises. */
+function readRuleReviewers(r: Reader, node: Node, key: string): string[] | undefined {
+  const g = readMap(r, node, key, ['groups']);
+  if (!g || !requireField(r, g, node, key, 'groups')) return undefined;
+  return readStringList(r, at(g.get('groups')!), child(key, 'groups'));
 }
 
 function readRule(r: Reader, node: Node | null, key: string, validate: PatternValidator): RuleSpec | undefined {
@@ -87,6 +101,7 @@ function readRule(r: Reader, node: Node | null, key: string, validate: PatternVa
   const maxBodyBytes = opt('maxBodyBytes', (n, kk) => readInt(r, n, kk, 1, MAX_BODY_LIMIT));
   const quotas = opt('quotas', (n, kk) => readQuotas(r, n, kk)) ?? [];
   const allowJobHeader = opt('allowJobHeader', (n, kk) => readBool(r, n, kk));
+  const reviewers = opt('reviewers', (n, kk) => readRuleReviewers(r, n, kk));
   if (r.issues.length > before || id === undefined || !match) return undefined;
   return {
     id, at: loc(r, field('id'), k('id')), match, detectors, approve, block, quotas,
@@ -96,6 +111,7 @@ function readRule(r: Reader, node: Node | null, key: string, validate: PatternVa
     ...(justification ? { justification } : {}),
     ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
     ...(allowJobHeader === undefined ? {} : { allowJobHeader }),
+    ...(reviewers ? { reviewers } : {}),
   };
 }
 

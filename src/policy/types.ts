@@ -89,12 +89,15 @@ export interface RuleSpec {
   maxBodyBytes?: number;
   quotas: QuotaSpec[];
   allowJobHeader?: boolean;
+  /** Groups that review this rule's approvals instead of the policy-wide `reviewers.groups`. */
+  reviewers?: string[];
 }
 
 export interface PolicyFileSpec {
   file: string;
   detectors: DetectorSpec[];
   reviewerGroups: string[];
+  operatorGroups: string[];
   rules: RuleSpec[];
 }
 
@@ -133,7 +136,10 @@ export interface Policy {
   files: string[];
   /** Every known detector by id: built-ins (with any catalogue default) and custom ones. */
   detectors: ReadonlyMap<string, CatalogueDetector>;
+  /** Review approvals of rules that name no reviewers of their own. */
   reviewerGroups: string[];
+  /** See and decide every approval, and read the whole audit trail, shadow findings and policies. */
+  operatorGroups: string[];
   rules: readonly CompiledRule[];
 }
 

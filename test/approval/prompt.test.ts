@@ -24,6 +24,20 @@ describe('promptPreview', () => {
     expect(promptPreview(enc(body), 4096).text).toBe(body);
   });
 
+  it('keeps the request settings besides conversation and model: scalars, small objects, tool names', () => {
+    const body = {
+      model: 'gpt-4o-mini', temperature: 0.2, max_tokens: 500, stream: true, user: 'u-1', seed: null,
+      response_format: { type: 'json_object' }, tool_choice: 'auto', metadata: { note: 'x'.repeat(300) },
+      tools: [{ type: 'function', function: { name: 'kubectl' } }, { name: 'search' }],
+      messages: [{ role: 'user', content: 'hi' }],
+    };
+    expect(promptPreview(enc(body), 4096).params).toEqual({
+      tools: 'kubectl, search', temperature: 0.2, max_tokens: 500, stream: true, user: 'u-1',
+      response_format: '{"type":"json_object"}', tool_choice: 'auto',
+    });
+    expect(promptPreview(enc({ messages: [] }), 4096).params).toBeUndefined();
+  });
+
   it('cuts at maxBytes without splitting a UTF-8 character', () => {
     const p = promptPreview(enc({ messages: [{ role: 'user', content: 'ééééé' }] }), 9);
     // "user: " is 6 bytes; each é is 2: 9 bytes would split the second é.

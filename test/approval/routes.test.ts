@@ -144,3 +144,50 @@ describe('reviewer API: endpoints', () => {
     expect(await h.call('GET', path, 'tok-rev')).toBeNull();
   });
 });
+
+describe('reviewer API: reviewers per rule and operators (src/approval/access.ts)', () => {
+  // rita reviews rules without their own reviewers; ann (analysts) reviews `payments` only; rob (staff) operates.
+  const reviewerPolicy = () => ({ reviewerGroups: ['reviewers'], operatorGroups: ['staff'], rules: [{ id: 'payments', reviewers: ['analysts'] }] });
+  async function open(rule: string, token = 'tok-agent'): Promise<string> {
+    const err = await rejection(h.approvals.await(requestCtx({ token, body: `{"rule":"${rule}"}` }), verdict('ticket', 600, rule), cancellation().register));
+    return err.details.approval_id;
+  }
+  const ids = async (token: string) => ((await h.call('GET', '/sluice/approvals', token))?.body.approvals ?? []).map((x: { rule: string }) => x.rule);
+
+  it('lists to each caller only the approvals of rules they review; operators see all', async () => {
+    h = harness({ reviewerPolicy });
+    await open('agents');
+    await open('payments', 'tok-etl');
+    expect(await ids('tok-rev')).toEqual(['agents']);
+    expect(await ids('tok-analyst')).toEqual(['payments']);
+    expect(await ids('tok-rev2')).toEqual(['agents', 'payments']);
+  });
+
+  it('answers 404 for an approval outside the caller\'s rules, and lets its own reviewers decide it', async () => {
+    h = harness({ reviewerPolicy });
+    const id = await open('payments');
+    expect((await h.call('GET', `/sluice/approvals/${id}`, 'tok-rev'))?.status).toBe(404);
+    const refused = await h.call('POST', `/sluice/approvals/${id}/approve`, 'tok-rev', {});
+    expect(refused?.status).toBe(404);
+    expect((await h.approvals.store.get(id))?.status).toBe('pending');
+    const ok = await h.call('POST', `/sluice/approvals/${id}/approve`, 'tok-analyst', { comment: 'fine' });
+    expect(ok?.body.approval).toMatchObject({ status: 'approved', reviewer: 'ann' });
+  });
+
+  it('limits after filtering, so invisible approvals do not crowd out visible ones', async () => {
+    h = harness({ reviewerPolicy });
+    await open('payments');
+    await open('payments', 'tok-etl');
+    await open('agents', 'tok-same-job');
+    const res = await h.call('GET', '/sluice/approvals?limit=1', 'tok-rev');
+    expect(res?.body.approvals.map((x: { rule: string }) => x.rule)).toEqual(['agents']);
+  });
+
+  it('answers a conflict with who decided first', async () => {
+    h = harness({ reviewerPolicy });
+    const id = await open('agents');
+    await h.call('POST', `/sluice/approvals/${id}/deny`, 'tok-rev2', { comment: 'no' });
+    const late = await h.call('POST', `/sluice/approvals/${id}/approve`, 'tok-rev', {});
+    expect(late).toMatchObject({ status: 409, body: { error: { code: 'SLUICE_APPROVAL_CONFLICT', message: `Approval ${id} is already denied` } } });
+  });
+});

@@ -71,7 +71,7 @@ describe('createPolicyStore', () => {
     expect((await store.reload()).ok).toBe(false);
     expect(store.current().rules[0].id).toBe('v2');
     expect(store.current()).not.toBe(first);
-    expect(errors.map((e) => e.map(formatIssue))).toEqual([[`${join(dir, 'p.yaml')}:5: rules[0].conections: unknown key (expected one of: id, description, match, connections, models, detectors, restoreTokens, approve, block, justification, maxBodyBytes, quotas, allowJobHeader)`]]);
+    expect(errors.map((e) => e.map(formatIssue))).toEqual([[`${join(dir, 'p.yaml')}:5: rules[0].conections: unknown key (expected one of: id, description, match, connections, models, detectors, restoreTokens, approve, block, justification, maxBodyBytes, quotas, allowJobHeader, reviewers)`]]);
   });
 
   it('hot-reloads on file changes and keeps the old policy on a malformed file', async () => {

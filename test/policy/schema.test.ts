@@ -43,6 +43,10 @@ const cases: Array<[string, string, string]> = [
   ['duplicate detector', 'version: 1\ndetectors:\n  - { id: card, action: mask }\n  - { id: card, action: redact }\n', 'p.yaml:4: detectors[1].id: duplicate detector id "card" (first declared at p.yaml:3)'],
   ['duplicate rule', 'version: 1\nrules:\n  - { id: a, match: { groups: [g] } }\n  - { id: a, match: { groups: [h] } }\n', 'p.yaml:4: rules[1].id: duplicate rule id "a" (first defined at p.yaml:3)'],
   ['reviewers without groups', 'version: 1\nreviewers: {}\n', 'p.yaml:2: reviewers.groups: is required'],
+  ['reviewers unknown key', 'version: 1\nreviewers: { groups: [r], admins: [a] }\n', 'p.yaml:2: reviewers.admins: unknown key (expected one of: groups, operators)'],
+  ['empty operators', 'version: 1\nreviewers: { operators: [] }\n', 'p.yaml:2: reviewers.operators: must not be empty'],
+  ['rule reviewers without groups', rule('    reviewers: {}\n'), 'p.yaml:5: rules[0].reviewers.groups: is required'],
+  ['rule reviewers empty', rule('    reviewers: { groups: [] }\n'), 'p.yaml:5: rules[0].reviewers.groups: must not be empty'],
   ['alias', 'version: 1\nrules:\n  - id: a\n    match: &m { groups: [g] }\n  - id: b\n    match: *m\n', 'p.yaml:6: (yaml): aliases are not supported in policy files; repeat the value'],
   ['justification min length', rule('    justification: { minLength: 0 }\n'), 'p.yaml:5: rules[0].justification.minLength: must be an integer from 1 to 10000'],
 ];
