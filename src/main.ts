@@ -19,7 +19,7 @@ import { createPolicyStore } from './policy/load.js';
 import { formatIssue } from './policy/load.js';
 import { createPolicyStep } from './policy/step.js';
 import { createRedisQuotaStore } from './policy/quota-redis.js';
-import { connectRedis, closeRedis, type RedisClient } from './redis.js';
+import { connectRedis, type SharedRedis } from './redis.js';
 import type { QuotaStore } from './policy/quota.js';
 import { createResponseStep } from './response/step.js';
 import { createAuditStep } from './audit/step.js';
@@ -96,7 +96,7 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   closers.unshift(() => audit.close());
   const secret = inspectionSecret(config, logger);
   let quotas: QuotaStore | undefined;
-  let redisClient: RedisClient | undefined;
+  let redisClient: SharedRedis | undefined;
   if (config.stores.redis) {
     const redis = config.stores.redis;
     let lastLog = 0;
@@ -106,10 +106,10 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
       if (Date.now() - lastLog > 10_000) logger.warn({ store, err: err.message }, 'shared store unavailable');
       lastLog = Date.now();
     };
-    const client = await connectRedis(redis.url, storeError('connection'));
-    closers.push(() => closeRedis(client));
+    const client = await connectRedis(redis, storeError('connection'));
+    closers.push(() => client.close());
     redisClient = client;
-    quotas = createRedisQuotaStore({ client, keyPrefix: redis.keyPrefix, failOpen: redis.failOpen, onError: storeError('quotas') });
+    quotas = createRedisQuotaStore({ redis: client, keyPrefix: redis.keyPrefix, failOpen: redis.failOpen, onError: storeError('quotas') });
   }
   const policy = createPolicyStep(policies, secret, quotas);
   const upstreams = createUpstreams(config.connections);
@@ -118,7 +118,7 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   let approvalStore: RedisApprovalStore | undefined;
   if (config.stores.redis && redisClient) {
     approvalStore = await createRedisApprovalStore({
-      client: redisClient,
+      redis: redisClient,
       keyPrefix: config.stores.redis.keyPrefix,
       maxRecords: approvalsConfig.maxRecords,
       retainMs: approvalsConfig.retainSeconds * 1000,
@@ -150,7 +150,7 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   const admin = chainAdmin([approvals]);
   let vault: TokenVault & { preload?(session: string): Promise<Map<string, string>> } = createMemoryVault();
   if (config.stores.redis && redisClient) {
-    vault = createRedisVault({ client: redisClient, keyPrefix: config.stores.redis.keyPrefix, onError: () => metrics.storeErrors.inc({ store: 'vault' }) });
+    vault = createRedisVault({ redis: redisClient, keyPrefix: config.stores.redis.keyPrefix, onError: () => metrics.storeErrors.inc({ store: 'vault' }) });
   }
 
   const gateway = createGateway({

@@ -1,15 +1,16 @@
 // Approvals shared by every instance: a request held on one instance is released when a reviewer decides on any
 // other. Records are JSON strings in Redis; a decision is a compare-and-set on the whole record (only a pending
 // approval changes, concurrent deciders see `changed: false`) and is announced on a channel every instance hears.
-import { closeRedis, type RedisClient } from '../redis.js';
+// Every key carries one hash tag, so the index, the records and MULTI/MGET over them stay in one Cluster slot.
+import { hashTag, type SharedRedis } from '../redis.js';
 import { SluiceError } from '../errors.js';
 import type { ApprovalStore, SettleResult } from './store.js';
 import type { Approval, Settlement, StandingGrant } from './types.js';
 import { MEMORY_STORE_DEFAULTS } from './store.js';
 
 export interface RedisApprovalOptions {
-  /** Shared connection (see src/redis.ts); the store owns only the subscriber it duplicates from it. */
-  client: RedisClient;
+  /** Shared connection (see src/redis.ts); the store does not close it. */
+  redis: SharedRedis;
   keyPrefix: string;
   maxRecords?: number;
   retainMs?: number;
@@ -34,12 +35,11 @@ export interface RedisApprovalStore extends ApprovalStore {
 export async function createRedisApprovalStore(opts: RedisApprovalOptions): Promise<RedisApprovalStore> {
   const maxRecords = opts.maxRecords ?? MEMORY_STORE_DEFAULTS.maxRecords;
   const retainMs = opts.retainMs ?? MEMORY_STORE_DEFAULTS.retainMs;
-  const client = opts.client;
-  const subscriber = client.duplicate();
-  subscriber.on('error', (err: Error) => opts.onError?.(err));
-  await subscriber.connect();
+  const client = opts.redis.cmd;
+  const compareAndSet = opts.redis.script(COMPARE_AND_SET);
+  let closed = false;
 
-  const p = opts.keyPrefix;
+  const p = `${opts.keyPrefix}${hashTag('approvals')}`;
   const dataKey = (id: string) => `${p}approval:${id}`;
   const indexKey = `${p}approvals`;
   const dedupeKey = (k: string) => `${p}approval-key:${k}`;
@@ -52,7 +52,8 @@ export async function createRedisApprovalStore(opts: RedisApprovalOptions): Prom
     return raw === null ? undefined : { raw, a: JSON.parse(raw) as Approval };
   }
 
-  const ready = subscriber.subscribe(channel, (id) => {
+  const ready = opts.redis.subscribe(channel, (id) => {
+    if (closed) return;
     const set = watchers.get(id);
     if (!set) return;
     void read(id).then((r) => {
@@ -78,7 +79,7 @@ export async function createRedisApprovalStore(opts: RedisApprovalOptions): Prom
     if (!cur) return { changed: false, approval: undefined };
     if (cur.a.status !== 'pending') return { changed: false, approval: cur.a };
     const next = settled(cur.a, s, at);
-    const ok = await client.eval(COMPARE_AND_SET, { keys: [dataKey(id)], arguments: [cur.raw, JSON.stringify(next), String(retainMs)] });
+    const ok = await compareAndSet.run([dataKey(id)], [cur.raw, JSON.stringify(next), String(retainMs)]);
     if (Number(ok) !== 1) return { changed: false, approval: (await read(id))?.a };
     await client.publish(channel, id);
     return { changed: true, approval: next };
@@ -94,8 +95,9 @@ export async function createRedisApprovalStore(opts: RedisApprovalOptions): Prom
   }
 
   async function closeAsync(): Promise<void> {
+    // The subscription lives on the shared connection, which its owner closes.
+    closed = true;
     watchers.clear();
-    await closeRedis(subscriber);
   }
 
   return {

@@ -78,9 +78,19 @@ export interface DemoConfig {
   mockProviderPort: number;
 }
 
+export interface RedisStoreConfig {
+  /** `single` (url), `sentinel` (nodes = sentinels, masterName) or `cluster` (nodes = seed nodes). */
+  mode: 'single' | 'sentinel' | 'cluster';
+  url?: string;
+  nodes?: string[];
+  masterName?: string;
+  keyPrefix: string;
+  failOpen: boolean;
+}
+
 export interface StoresConfig {
-  /** Shared state for several instances (quotas today). Absent: in-memory, per instance. */
-  redis?: { url: string; keyPrefix: string; failOpen: boolean };
+  /** Shared state for several instances (quotas, token vault, approvals). Absent: in-memory, per instance. */
+  redis?: RedisStoreConfig;
 }
 
 export interface SluiceConfig {
@@ -257,10 +267,26 @@ function readStores(r: Reader, v: unknown): StoresConfig {
   const o = r.obj(v, ['stores'], ['redis']);
   if (o.redis === undefined || o.redis === null) return {};
   const p = ['stores', 'redis'];
-  const x = r.obj(o.redis, p, ['url', 'keyPrefix', 'failOpen']);
-  const url = r.str(x.url, [...p, 'url']);
-  if (url && !/^rediss?:\/\//.test(url)) r.fail([...p, 'url'], 'must be a redis:// or rediss:// URL');
-  return { redis: { url, keyPrefix: r.str(x.keyPrefix, [...p, 'keyPrefix'], 'sluice:'), failOpen: r.bool(x.failOpen, [...p, 'failOpen'], true) } };
+  const x = r.obj(o.redis, p, ['mode', 'url', 'nodes', 'masterName', 'keyPrefix', 'failOpen']);
+  const mode = r.oneOf(x.mode, [...p, 'mode'], ['single', 'sentinel', 'cluster'] as const, 'single');
+  const redisUrl = (u: string, at: string[]) => {
+    if (u && !/^rediss?:\/\//.test(u)) r.fail(at, 'must be a redis:// or rediss:// URL');
+    return u;
+  };
+  const base = { mode, keyPrefix: r.str(x.keyPrefix, [...p, 'keyPrefix'], 'sluice:'), failOpen: r.bool(x.failOpen, [...p, 'failOpen'], true) };
+  if (mode === 'single') {
+    if (x.nodes !== undefined) r.fail([...p, 'nodes'], 'is for mode sentinel or cluster; mode single uses url');
+    return { redis: { ...base, url: redisUrl(r.str(x.url, [...p, 'url']), [...p, 'url']) } };
+  }
+  if (x.url !== undefined) r.fail([...p, 'url'], `is for mode single; mode ${mode} uses nodes`);
+  const list = r.arr(x.nodes, [...p, 'nodes']);
+  if (list.length === 0) r.fail([...p, 'nodes'], `mode ${mode} needs at least one node URL`);
+  const nodes = list.map((n, i) => redisUrl(r.str(n, [...p, 'nodes', String(i)]), [...p, 'nodes', String(i)]));
+  if (mode === 'cluster') {
+    if (x.masterName !== undefined) r.fail([...p, 'masterName'], 'is for mode sentinel');
+    return { redis: { ...base, nodes } };
+  }
+  return { redis: { ...base, nodes, masterName: r.str(x.masterName, [...p, 'masterName']) } };
 }
 
 function readLogging(r: Reader, v: unknown): SluiceConfig['logging'] {

@@ -1,12 +1,12 @@
 // The token vault shared by every instance: one Redis hash per session (token → original value), expiring with
 // the session. Restoring tokens in a streamed response must not wait on the network per token, so the gateway
 // preloads a session's tokens once before it relays the response.
-import type { RedisClient } from '../redis.js';
+import type { SharedRedis } from '../redis.js';
 import type { TokenVault } from './vault.js';
 
 export interface RedisVaultOptions {
   /** Shared connection (see src/redis.ts); the vault does not close it. */
-  client: RedisClient;
+  redis: SharedRedis;
   keyPrefix: string;
   onError?: (err: Error) => void;
 }
@@ -17,7 +17,8 @@ export interface RedisVault extends TokenVault {
 }
 
 export function createRedisVault(opts: RedisVaultOptions): RedisVault {
-  const client = opts.client;
+  const client = opts.redis.cmd;
+  // One key per session: every call touches one hash slot.
   const keyOf = (session: string) => `${opts.keyPrefix}vault:${session}`;
 
   return {

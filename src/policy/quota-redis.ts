@@ -1,92 +1,140 @@
-// Quotas shared by every Sluice instance: fixed-window counters in Redis, checked and taken atomically by one
-// Lua script per request, so N instances behind a load balancer enforce one limit.
-import type { RedisClient } from '../redis.js';
+// Quotas shared by every Sluice instance: sliding windows (src/policy/window.ts) in Redis, one hash per counter,
+// checked and taken atomically by a Lua script called by SHA. Each counter is one key, so every script call touches
+// one hash slot and counters spread over a Redis Cluster. A request bound by several counters takes each in turn
+// (in parallel) and gives back what it took when any refuses: a counter never admits more than its limit, and a
+// concurrent request may at worst be refused while a give-back is in flight.
+import type { SharedRedis } from '../redis.js';
 import type { QuotaBinding, QuotaStore, CounterState } from './quota.js';
 import { judge, rateLimitHeaders } from './quota.js';
+import { countWindow, slotMs, ttlMs, SLOTS } from './window.js';
 import { SluiceError } from '../errors.js';
 
 export interface RedisQuotaOptions {
   /** Shared connection (see src/redis.ts); the store does not close it. */
-  client: RedisClient;
+  redis: SharedRedis;
   keyPrefix: string;
   /** When Redis cannot answer: allow the request (and count the failure) rather than refuse all traffic. */
   failOpen: boolean;
+  /** Clock for tests; by default the scripts read Redis's own clock (TIME), one clock for every instance. */
   now?: () => number;
   onError?: (err: Error) => void;
 }
 
-// KEYS: one hash per binding and window. ARGV: per key, request limit, token limit (-1 = none), TTL seconds.
-// Returns the counts before taking, then 1 when the request was taken (every binding had room).
-const CHECK_AND_TAKE = `
-local counts = {}
-local room = true
-for i, key in ipairs(KEYS) do
-  local req = tonumber(redis.call('HGET', key, 'r') or '0')
-  local tok = tonumber(redis.call('HGET', key, 't') or '0')
-  counts[#counts + 1] = req
-  counts[#counts + 1] = tok
-  local rl = tonumber(ARGV[(i - 1) * 3 + 1])
-  local tl = tonumber(ARGV[(i - 1) * 3 + 2])
-  if (rl >= 0 and req >= rl) or (tl >= 0 and tok >= tl) then room = false end
+// Shared prologue: the time (ARGV[1], or Redis TIME when negative), the current slot, and the live fields of KEYS[1]
+// (slots older than the window are deleted on the way).
+const PROLOGUE = `
+local now = tonumber(ARGV[1])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-if room then
-  for i, key in ipairs(KEYS) do
-    redis.call('HINCRBY', key, 'r', 1)
-    redis.call('EXPIRE', key, tonumber(ARGV[(i - 1) * 3 + 3]))
+local size = tonumber(ARGV[2])
+local cur = math.floor(now / size)
+local raw = redis.call('HGETALL', KEYS[1])
+local live = {}
+local req, tok = 0, 0
+for i = 1, #raw, 2 do
+  local f = raw[i]
+  if tonumber(string.sub(f, 2)) < cur - ${SLOTS} then
+    redis.call('HDEL', KEYS[1], f)
+  else
+    live[#live + 1] = f
+    live[#live + 1] = raw[i + 1]
+    if string.sub(f, 1, 1) == 'r' then req = req + tonumber(raw[i + 1]) else tok = tok + tonumber(raw[i + 1]) end
   end
 end
-counts[#counts + 1] = room and 1 or 0
-return counts
 `;
 
-export function createRedisQuotaStore(opts: RedisQuotaOptions): QuotaStore {
-  const now = opts.now ?? Date.now;
-  const client = opts.client;
+// ARGV: now, slot ms, request limit (-1 = none), token limit (-1 = none), TTL ms.
+// Returns {taken (1/0), now, slot taken, live fields before taking}.
+const TAKE = `${PROLOGUE}
+local rl, tl = tonumber(ARGV[3]), tonumber(ARGV[4])
+local room = not ((rl >= 0 and req >= rl) or (tl >= 0 and tok >= tl))
+if room then
+  redis.call('HINCRBY', KEYS[1], 'r' .. cur, 1)
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+end
+return {room and 1 or 0, now, cur, live}
+`;
 
-  const windowOf = (b: QuotaBinding, t: number) => {
-    const start = Math.floor(t / 1000 / b.windowSeconds) * b.windowSeconds;
-    return { key: `${opts.keyPrefix}quota:${b.key}:${start}`, end: start + b.windowSeconds };
-  };
+// ARGV: slot to give a request back to.
+const GIVE_BACK = `
+local f = 'r' .. ARGV[1]
+if tonumber(redis.call('HGET', KEYS[1], f) or '0') > 0 then redis.call('HINCRBY', KEYS[1], f, -1) end
+return 1
+`;
+
+// ARGV: now, slot ms, tokens, TTL ms.
+const ADD_TOKENS = `${PROLOGUE}
+redis.call('HINCRBY', KEYS[1], 't' .. cur, tonumber(ARGV[3]))
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+`;
+
+type TakeReply = [number, number, number, string[]];
+
+export function createRedisQuotaStore(opts: RedisQuotaOptions): QuotaStore {
+  const take = opts.redis.script(TAKE);
+  const giveBack = opts.redis.script(GIVE_BACK);
+  const addTokens = opts.redis.script(ADD_TOKENS);
+  const clock = () => String(opts.now ? opts.now() : -1);
+  const keyOf = (b: QuotaBinding) => `${opts.keyPrefix}quota:${b.key}`;
+
+  function failed(err: unknown): { allowed: true; headers: Record<string, string> } {
+    opts.onError?.(err as Error);
+    if (opts.failOpen) return { allowed: true, headers: {} };
+    throw new SluiceError('SLUICE_OVERLOADED', 'Quota store unavailable; retry shortly', { headers: { 'retry-after': '1' }, cause: err });
+  }
+
+  async function returnTaken(bindings: readonly QuotaBinding[], replies: Array<TakeReply | undefined>): Promise<void> {
+    await Promise.all(
+      replies.map((r, i) => (r && Number(r[0]) === 1 ? giveBack.run([keyOf(bindings[i])], [String(r[2])]).catch((err) => opts.onError?.(err as Error)) : undefined)),
+    );
+  }
 
   return {
     async check(bindings) {
       if (bindings.length === 0) return { allowed: true, headers: {} };
-      const t = now();
-      const windows = bindings.map((b) => windowOf(b, t));
-      const args = bindings.flatMap((b, i) => [String(b.requests ?? -1), String(b.tokens ?? -1), String(Math.ceil(windows[i].end - t / 1000) + 1)]);
-      let reply: number[];
-      try {
-        reply = (await client.eval(CHECK_AND_TAKE, { keys: windows.map((w) => w.key), arguments: args })) as number[];
-      } catch (err) {
-        opts.onError?.(err as Error);
-        if (opts.failOpen) return { allowed: true, headers: {} };
-        throw new SluiceError('SLUICE_OVERLOADED', 'Quota store unavailable; retry shortly', { headers: { 'retry-after': '1' }, cause: err });
+      const t = clock();
+      const settled = await Promise.allSettled(
+        bindings.map((b) => take.run([keyOf(b)], [t, String(slotMs(b)), String(b.requests ?? -1), String(b.tokens ?? -1), String(ttlMs(b))])),
+      );
+      const replies = settled.map((s) => (s.status === 'fulfilled' ? (s.value as TakeReply) : undefined));
+      const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failure) {
+        await returnTaken(bindings, replies);
+        return failed(failure.reason);
       }
-      const state: CounterState[] = bindings.map((b, i) => ({
-        b,
-        c: { requests: Number(reply[i * 2]), tokens: Number(reply[i * 2 + 1]), windowEnd: windows[i].end },
-        resetIn: windows[i].end - t / 1000,
-      }));
-      // The script read and decided atomically, so the counts it returned explain its answer.
-      if (Number(reply[reply.length - 1]) !== 1) return judge(state);
-      for (const st of state) st.c.requests++;
-      return { allowed: true, headers: rateLimitHeaders(state) };
+      const state: CounterState[] = bindings.map((b, i) => {
+        const [, now, , live] = replies[i]!;
+        return { b, w: countWindow(pairs(live), Number(now), b), now: Number(now) };
+      });
+      // Each script decided atomically on the counts it returned, so those counts explain the answer.
+      if (replies.some((r) => Number(r![0]) !== 1)) {
+        await returnTaken(bindings, replies);
+        return judge(state);
+      }
+      // Headers describe the counters after this request, as the in-memory store's do.
+      const after = state.map((st, i) => {
+        const [, , slot, live] = replies[i]!;
+        return { ...st, w: countWindow([...pairs(live), [`r${slot}`, 1]], st.now, st.b) };
+      });
+      return { allowed: true, headers: rateLimitHeaders(after) };
     },
     async record(usage) {
       if (!(usage.tokens > 0)) return;
-      const t = now();
-      const multi = client.multi();
-      for (const b of usage.bindings) {
-        if (b.tokens === undefined) continue;
-        const w = windowOf(b, t);
-        multi.hIncrBy(w.key, 't', usage.tokens);
-        multi.expire(w.key, Math.ceil(w.end - t / 1000) + 1);
-      }
-      try {
-        await multi.exec();
-      } catch (err) {
-        opts.onError?.(err as Error);
-      }
+      const t = clock();
+      await Promise.all(
+        usage.bindings
+          .filter((b) => b.tokens !== undefined)
+          .map((b) => addTokens.run([keyOf(b)], [t, String(slotMs(b)), String(usage.tokens), String(ttlMs(b))]).catch((err) => opts.onError?.(err as Error))),
+      );
     },
   };
+}
+
+function pairs(flat: string[]): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i], Number(flat[i + 1])]);
+  return out;
 }

@@ -1,9 +1,10 @@
-// Quotas: requests and tokens per fixed window, per subject, job or group.
+// Quotas: requests and tokens per sliding window (src/policy/window.ts), per subject, job or group.
 // The store is async so a shared (Redis) store can replace the in-memory one without changing callers.
 import type { Identity } from '../types.js';
 import { SluiceError } from '../errors.js';
 import { anyGlob } from './glob.js';
 import type { CompiledRule } from './types.js';
+import { countWindow, slotOf, ttlMs, SLOTS, type WindowCounts } from './window.js';
 
 export interface QuotaBinding {
   rule: string;
@@ -53,7 +54,7 @@ export type QuotaCheck =
       retryAfterSeconds: number;
       limit: number;
       remaining: number;
-      /** Unix time (seconds) when the window that blocks resets. */
+      /** Unix time (seconds) when a request would fit again. */
       reset: number;
       headers: Record<string, string>;
     };
@@ -65,11 +66,10 @@ export interface QuotaStore {
   record(usage: { bindings: readonly QuotaBinding[]; tokens: number }): Promise<void>;
 }
 
+/** One counter: its slots (`r<slot>` / `t<slot>` → count) and when it may be forgotten. */
 interface Counter {
-  windowStart: number;
-  windowEnd: number;
-  requests: number;
-  tokens: number;
+  fields: Map<string, number>;
+  expires: number;
 }
 
 /** `1h2m3s` like OpenAI's `x-ratelimit-reset-*` values. */
@@ -92,19 +92,30 @@ export function createMemoryQuotaStore(opts: { now?: () => number; maxKeys?: num
   const counters = new Map<string, Counter>();
 
   function counterFor(b: QuotaBinding, t: number): Counter {
-    const windowStart = Math.floor(t / 1000 / b.windowSeconds) * b.windowSeconds;
     let c = counters.get(b.key);
-    if (!c || c.windowStart !== windowStart) {
-      if (!c && counters.size >= maxKeys) sweep(t);
-      c = { windowStart, windowEnd: windowStart + b.windowSeconds, requests: 0, tokens: 0 };
+    if (!c) {
+      if (counters.size >= maxKeys) sweep(t);
+      c = { fields: new Map(), expires: t + ttlMs(b) };
       counters.set(b.key, c);
     }
+    // Drop slots that left the window, so a counter holds at most SLOTS + 1 of each kind.
+    const oldest = slotOf(t, b) - SLOTS;
+    for (const f of c.fields.keys()) if (Number(f.slice(1)) < oldest) c.fields.delete(f);
     return c;
   }
 
-  /** Bound memory: drop finished windows, then the oldest counters if still full. */
+  function add(c: Counter, b: QuotaBinding, t: number, kind: 'r' | 't', by: number): void {
+    const f = `${kind}${slotOf(t, b)}`;
+    c.fields.set(f, (c.fields.get(f) ?? 0) + by);
+    c.expires = t + ttlMs(b);
+    // Re-insert so Map order stays "least recently written first" for eviction.
+    counters.delete(b.key);
+    counters.set(b.key, c);
+  }
+
+  /** Bound memory: drop expired counters, then the least recently written if still full. */
   function sweep(t: number): void {
-    for (const [key, c] of counters) if (c.windowEnd <= t / 1000) counters.delete(key);
+    for (const [key, c] of counters) if (c.expires <= t) counters.delete(key);
     for (const key of counters.keys()) {
       if (counters.size < maxKeys) break;
       counters.delete(key);
@@ -115,17 +126,21 @@ export function createMemoryQuotaStore(opts: { now?: () => number; maxKeys?: num
     const t = now();
     const state = bindings.map((b) => {
       const c = counterFor(b, t);
-      return { b, c, resetIn: c.windowEnd - t / 1000 };
+      return { b, c, w: countWindow(c.fields, t, b) };
     });
-    const verdict = judge(state);
-    if (verdict.allowed) for (const st of state) st.c.requests++;
-    return verdict.allowed ? { allowed: true, headers: rateLimitHeaders(state) } : verdict;
+    const verdict = judge(state.map(({ b, w }) => ({ b, w, now: t })));
+    if (!verdict.allowed) return verdict;
+    for (const st of state) {
+      add(st.c, st.b, t, 'r', 1);
+      st.w = countWindow(st.c.fields, t, st.b);
+    }
+    return { allowed: true, headers: rateLimitHeaders(state.map(({ b, w }) => ({ b, w, now: t }))) };
   }
 
   async function record(usage: { bindings: readonly QuotaBinding[]; tokens: number }): Promise<void> {
     if (!(usage.tokens > 0)) return;
     const t = now();
-    for (const b of usage.bindings) if (b.tokens !== undefined) counterFor(b, t).tokens += usage.tokens;
+    for (const b of usage.bindings) if (b.tokens !== undefined) add(counterFor(b, t), b, t, 't', usage.tokens);
   }
 
   function size(): number {
@@ -137,10 +152,13 @@ export function createMemoryQuotaStore(opts: { now?: () => number; maxKeys?: num
 
 export interface CounterState {
   b: QuotaBinding;
-  c: { requests: number; tokens: number; windowEnd: number };
-  /** Seconds until the counter's window ends. */
-  resetIn: number;
+  /** The binding's window as counted before this request (see countWindow). */
+  w: WindowCounts;
+  /** Epoch ms the counts were taken at. */
+  now: number;
 }
+
+const RETRY = { requests: 'retryRequestsMs', tokens: 'retryTokensMs' } as const;
 
 /**
  * Whether one more request fits every binding (counts as they are before taking it). Shared by every store so
@@ -148,29 +166,30 @@ export interface CounterState {
  */
 export function judge(state: readonly CounterState[]): QuotaCheck {
   let worst: Extract<QuotaCheck, { allowed: false }> | undefined;
-  for (const { b, c, resetIn } of state) {
+  for (const { b, w, now } of state) {
     for (const kind of ['requests', 'tokens'] as const) {
       const limit = b[kind];
-      if (limit === undefined || c[kind] < limit) continue;
-      const retryAfterSeconds = Math.max(1, Math.ceil(resetIn));
+      if (limit === undefined || w[kind] < limit) continue;
+      const retryMs = w[RETRY[kind]];
+      const retryAfterSeconds = Math.max(1, Math.ceil(retryMs / 1000));
       if (worst && worst.retryAfterSeconds >= retryAfterSeconds) continue;
-      worst = { allowed: false, kind, rule: b.rule, retryAfterSeconds, limit, remaining: 0, reset: c.windowEnd, headers: {} };
+      worst = { allowed: false, kind, rule: b.rule, retryAfterSeconds, limit, remaining: 0, reset: Math.ceil((now + retryMs) / 1000), headers: {} };
     }
   }
   if (!worst) return { allowed: true, headers: {} };
   return { ...worst, headers: { ...rateLimitHeaders(state), 'retry-after': String(worst.retryAfterSeconds) } };
 }
 
-/** The tightest binding per kind decides the advertised limit/remaining/reset. */
+/** The tightest binding per kind decides the advertised limit/remaining/reset (reset: until the window is empty). */
 export function rateLimitHeaders(state: readonly CounterState[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const kind of ['requests', 'tokens'] as const) {
     let best: { limit: number; remaining: number; resetIn: number } | undefined;
-    for (const { b, c, resetIn } of state) {
+    for (const { b, w } of state) {
       const limit = b[kind];
       if (limit === undefined) continue;
-      const remaining = Math.max(0, limit - c[kind]);
-      if (!best || remaining < best.remaining) best = { limit, remaining, resetIn };
+      const remaining = Math.max(0, limit - w[kind]);
+      if (!best || remaining < best.remaining) best = { limit, remaining, resetIn: w.resetMs / 1000 };
     }
     if (!best) continue;
     headers[`x-ratelimit-limit-${kind}`] = String(best.limit);

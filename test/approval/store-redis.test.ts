@@ -4,27 +4,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisApprovalStore, type RedisApprovalStore } from '../../src/approval/store-redis.js';
 import type { Approval } from '../../src/approval/types.js';
 import { approvalRecord } from './helpers.js';
-import { closeRedis, connectRedis, type RedisClient } from '../../src/redis.js';
-import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
+import { connectRedis, type SharedRedis } from '../../src/redis.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
 
 const approval = approvalRecord;
 
-describe.skipIf(!hasRedis)('redis approval store', () => {
+describe('redis approval store', () => {
   let redis: RedisServer;
   let a: RedisApprovalStore;
   let b: RedisApprovalStore;
-  const clients: RedisClient[] = [];
+  const clients: SharedRedis[] = [];
   beforeAll(async () => {
     redis = await startRedis();
     // Two instances: two connections to one Redis.
     for (let i = 0; i < 2; i++) clients.push(await connectRedis(redis.url));
-    a = await createRedisApprovalStore({ client: clients[0], keyPrefix: 't:' });
-    b = await createRedisApprovalStore({ client: clients[1], keyPrefix: 't:' });
+    a = await createRedisApprovalStore({ redis: clients[0], keyPrefix: 't:' });
+    b = await createRedisApprovalStore({ redis: clients[1], keyPrefix: 't:' });
   });
   afterAll(async () => {
     await a?.closeAsync();
     await b?.closeAsync();
-    for (const c of clients) await closeRedis(c);
+    for (const c of clients) await c.close();
     await redis?.stop();
   });
 

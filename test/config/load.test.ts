@@ -51,6 +51,11 @@ describe('config loading', () => {
     ['identity section', `identity:\n  issuers:\n    - { issuer: "https://x", jwksUri: "https://x/k", audience: 1 }\n${minimal}`, '/etc/sluice.yaml:3: identity.issuers[0].audience: expected a string'],
     ['approvals section', `approvals:\n  bogus: 1\n${minimal}`, '/etc/sluice.yaml:2: approvals.bogus: unknown key'],
     ['redis url', `stores:\n  redis:\n    url: http://x\n${minimal}`, '/etc/sluice.yaml:3: stores.redis.url: must be a redis:// or rediss:// URL'],
+    ['redis mode', `stores:\n  redis:\n    mode: ring\n    url: redis://x\n${minimal}`, '/etc/sluice.yaml:3: stores.redis.mode: expected one of: single, sentinel, cluster'],
+    ['cluster without nodes', `stores:\n  redis:\n    mode: cluster\n    nodes: []\n${minimal}`, 'stores.redis.nodes: mode cluster needs at least one node URL'],
+    ['cluster with url', `stores:\n  redis:\n    mode: cluster\n    url: redis://x\n    nodes: [redis://a:1]\n${minimal}`, 'stores.redis.url: is for mode single; mode cluster uses nodes'],
+    ['cluster node url', `stores:\n  redis:\n    mode: cluster\n    nodes: [redis://a:1, http://b:2]\n${minimal}`, 'stores.redis.nodes.1: must be a redis:// or rediss:// URL'],
+    ['sentinel master name', `stores:\n  redis:\n    mode: sentinel\n    nodes: [redis://s:26379]\n${minimal}`, 'stores.redis.masterName: '],
     ['egress section', `egress:\n  enabled: maybe\n${minimal}`, '/etc/sluice.yaml:2: egress.enabled: expected true or false'],
   ];
   it.each(cases)('%s', (_name, text, expected) => {

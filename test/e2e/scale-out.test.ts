@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startStack, REPO, type Stack } from '../helpers/stack.js';
-import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
 
-describe.skipIf(!hasRedis)('scale-out', () => {
+describe('scale-out', () => {
   let redis: RedisServer;
   let a: Stack;
   let b: Stack;

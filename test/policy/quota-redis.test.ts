@@ -1,62 +1,47 @@
-// The shared quota store against a real redis-server: one limit across instances, atomic check-and-take,
-// token accounting, and the fail-open/fail-closed choice when Redis is gone.
+// The shared quota store against a real redis-server: the store contract (sliding windows, one limit across
+// instances, atomic take), scripts called by SHA, Redis's own clock, and fail-open/fail-closed when Redis is gone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisQuotaStore } from '../../src/policy/quota-redis.js';
-import { closeRedis, connectRedis, type RedisClient } from '../../src/redis.js';
-import type { QuotaBinding } from '../../src/policy/quota.js';
-import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.js';
+import { connectRedis, type SharedRedis } from '../../src/redis.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { binding, quotaContract } from './quota-contract.js';
 
-const binding = (over: Partial<QuotaBinding> = {}): QuotaBinding => ({
-  rule: 'r1', per: 'subject', subject: 'subject:ann', key: `r1|subject:ann|1m|${Math.random()}`, requests: 3, window: '1m', windowSeconds: 60, ...over,
-});
-
-describe.skipIf(!hasRedis)('redis quota store', () => {
+describe('redis quota store', () => {
   let redis: RedisServer;
   // Each store gets its own connection, as two gateway instances would.
-  const clients: RedisClient[] = [];
-  const store = async (failOpen = true) => {
-    const client = await connectRedis(redis.url);
-    clients.push(client);
-    return createRedisQuotaStore({ client, keyPrefix: 'test:', failOpen, onError: () => {} });
+  const conns: SharedRedis[] = [];
+  const connect = async () => {
+    const c = await connectRedis(redis.url);
+    conns.push(c);
+    return c;
   };
   beforeAll(async () => {
     redis = await startRedis();
   });
   afterAll(async () => {
-    for (const c of clients) await closeRedis(c);
+    for (const c of conns) await c.close();
     await redis?.stop();
   });
 
-  it('enforces one request limit across two instances, with rate-limit headers', async () => {
-    const [a, b] = [await store(), await store()];
-    const q = binding();
-    const results = [await a.check([q]), await b.check([q]), await a.check([q]), await b.check([q])];
-    expect(results.map((r) => r.allowed)).toEqual([true, true, true, false]);
-    expect(results[2].headers['x-ratelimit-remaining-requests']).toBe('0');
-    const refused = results[3];
-    expect(refused.allowed === false && refused.kind).toBe('requests');
-    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-  });
+  quotaContract(async (now) => createRedisQuotaStore({ redis: await connect(), keyPrefix: 'test:', failOpen: false, now }));
 
-  it('takes atomically under concurrency: exactly the limit gets through', async () => {
-    const [a, b] = [await store(), await store()];
-    const q = binding({ requests: 25 });
-    const all = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).check([q])));
-    expect(all.filter((r) => r.allowed).length).toBe(25);
-  });
-
-  it('counts tokens reported after the exchange', async () => {
-    const s = await store();
-    const q = binding({ requests: undefined, tokens: 100 });
-    expect((await s.check([q])).allowed).toBe(true);
-    await s.record({ bindings: [q], tokens: 120 });
-    const r = await s.check([q]);
-    expect(r.allowed === false && r.kind).toBe('tokens');
+  it("reads Redis's clock when none is given, and calls its scripts by SHA after the first load", async () => {
+    const conn = await connect();
+    const store = createRedisQuotaStore({ redis: conn, keyPrefix: 'test:', failOpen: false });
+    const q = [binding({ requests: 2 })];
+    expect((await store.check(q)).allowed).toBe(true);
+    expect((await store.check(q)).allowed).toBe(true);
+    const refused = await store.check(q);
+    expect(refused.allowed).toBe(false);
+    // Redis's clock and ours agree to within a second here: the reset is about a minute from now.
+    expect(refused.allowed === false && Math.abs(refused.reset - (Date.now() / 1000 + 66))).toBeLessThan(8);
+    // The script was loaded once (a NOSCRIPT on first use at most), then always run by SHA.
+    expect(conn.scriptReloads).toBeLessThanOrEqual(1);
   });
 
   it('fails open or closed as configured when Redis is gone', async () => {
-    const open = await store(true);
-    const closed = await store(false);
+    const open = createRedisQuotaStore({ redis: await connect(), keyPrefix: 'test:', failOpen: true, onError: () => {} });
+    const closed = createRedisQuotaStore({ redis: await connect(), keyPrefix: 'test:', failOpen: false, onError: () => {} });
     await redis.stop();
     expect((await open.check([binding()])).allowed).toBe(true);
     await expect(closed.check([binding()])).rejects.toMatchObject({ code: 'SLUICE_OVERLOADED', status: 503 });
