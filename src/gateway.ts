@@ -16,6 +16,7 @@ import { SluiceError, errorBody, toSluiceError } from './errors.js';
 import { forward } from './upstream/forward.js';
 import { createRelaySink } from './upstream/relay.js';
 import { redactFreeText } from './audit/redact.js';
+import { assertRequestShape } from './inspect/shape.js';
 
 export interface GatewayDeps {
   config: SluiceConfig;
@@ -165,7 +166,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   async function inspectRequest(ctx: RequestContext, profile: InspectionProfile, body: Uint8Array): Promise<{ upstreamBody: Uint8Array; changed: boolean }> {
-    if (!ctx.route!.inspect || body.byteLength === 0) return { upstreamBody: body, changed: false };
+    // An empty body on a body route is inspected too: it is not the JSON object the provider expects (400).
+    if (!ctx.route!.inspect) return { upstreamBody: body, changed: false };
     const encoding = ctx.headers['content-encoding'];
     if (encoding && encoding.toLowerCase() !== 'identity') {
       // Compressed bytes cannot be inspected, and nothing uninspected goes upstream.
@@ -184,8 +186,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     } finally {
       ctx.timings.inspectMs = performance.now() - t;
     }
-    if (!result.meta.validJson) throw new SluiceError('SLUICE_BAD_JSON', 'Request body is not valid JSON');
-    if (result.meta.duplicateKey) throw new SluiceError('SLUICE_BAD_REQUEST', `Request body names "${result.meta.duplicateKey}" more than once`);
+    assertRequestShape(ctx.route!, result.meta);
     ctx.model = result.meta.model;
     ctx.stream = result.meta.stream === true;
     ctx.tools = result.meta.tools;

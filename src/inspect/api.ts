@@ -78,6 +78,9 @@ export interface InspectRequest {
   session: string;
 }
 
+/** The JSON type of a value, read from its first byte (no parse). */
+export type JsonKind = 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null';
+
 /** Metadata read from a JSON request body in the same pass (for routing, policy and audit). */
 export interface RequestMeta {
   model?: string;
@@ -93,6 +96,11 @@ export interface RequestMeta {
    * disagree on which copy wins, so policy could check one model while the provider uses another.
    */
   duplicateKey?: string;
+  /**
+   * What the provider will read, as types: the top-level value and the top-level members the request-shape check
+   * looks at (`model`, `stream`, `messages`, …; see inspect/shape.ts). Set when `validJson`.
+   */
+  shape?: { top: JsonKind; members: Partial<Record<string, JsonKind>> };
 }
 
 export interface IssuedToken {

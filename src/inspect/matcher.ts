@@ -33,7 +33,6 @@ interface MatcherExports {
 /** Zero bytes kept after every buffer: the SIMD loop reads up to 18 bytes past the end. */
 const PAD = 64;
 const PAGE = 65536;
-const META_CAP = 1024;
 
 export type WasmFlavor = 'simd' | 'nosimd';
 
@@ -78,6 +77,7 @@ export class Matcher {
   private tokAt = 0;
   private tokCap = 1024;
   private metaAt = 0;
+  private metaCap = 1024;
   private readonly encoder = new TextEncoder();
 
   constructor(flavor: WasmFlavor = 'simd') {
@@ -98,7 +98,7 @@ export class Matcher {
     this.atomAt = this.textAt + this.inCap;
     this.tokAt = this.atomAt + this.atomCap * 16;
     this.metaAt = this.tokAt + this.tokCap * 12;
-    this.outAt = this.metaAt + META_CAP * 20;
+    this.outAt = this.metaAt + this.metaCap * 20;
     const need = this.outAt + this.outCap * 12;
     const have = this.x.memory.buffer.byteLength;
     if (need > have) this.x.memory.grow(Math.ceil((need - have) / PAGE));
@@ -160,15 +160,16 @@ export class Matcher {
   /** Walks the JSON in the input region into the text region (escapes decoded). */
   walkJson(n: number): JsonWalk {
     for (;;) {
-      const r = this.x.walkJson(this.inAt, n, this.textAt, this.atomAt, this.atomCap, this.tokAt, this.tokCap, this.metaAt, META_CAP);
+      const r = this.x.walkJson(this.inAt, n, this.textAt, this.atomAt, this.atomCap, this.tokAt, this.tokCap, this.metaAt, this.metaCap);
       if (r >= 0) {
         this.bytes().fill(0, this.textAt + r, this.textAt + r + PAD);
         return { length: r };
       }
       if (r === -1) return { length: -1 };
-      // Out of atom/token space: the worst case is one entry per two body bytes.
+      // Out of atom/token/meta space: the worst case is one entry per two body bytes (a meta member takes ≥ 4).
       if (r === -2) this.atomCap = Math.max(this.atomCap * 4, Math.ceil(n / 2) + 16);
-      else this.tokCap = Math.max(this.tokCap * 4, Math.ceil(n / 2) + 16);
+      else if (r === -3) this.tokCap = Math.max(this.tokCap * 4, Math.ceil(n / 2) + 16);
+      else this.metaCap = Math.max(this.metaCap * 4, Math.ceil(n / 4) + 16);
       this.layout(this.inCap - PAD);
     }
   }

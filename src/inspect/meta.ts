@@ -1,11 +1,12 @@
 // RequestMeta from the walker's meta events: only small slices of the body are ever parsed.
-import type { RequestMeta } from './api.js';
+import type { JsonKind, RequestMeta } from './api.js';
+import { SHAPE_MEMBERS } from './shape.js';
 
 const decoder = new TextDecoder();
 const SMALL = 64 * 1024;
-/** Containers whose "name" members are tool names: OpenAI function/tools/functions, Anthropic content blocks and tool_choice. */
 const TOP_KEYS = new Set(['model', 'stream', 'stream_options']);
 const MAX_KEY = 64;
+/** Containers whose "name" members are tool names: OpenAI function/tools/functions, Anthropic content blocks and tool_choice. */
 const TOOL_PARENTS = new Set(['function', 'tools', 'functions', 'content', 'tool_choice']);
 
 function parse(body: Uint8Array, s: number, e: number): unknown {
@@ -17,16 +18,31 @@ function parse(body: Uint8Array, s: number, e: number): unknown {
   }
 }
 
+/** The type of the (valid) JSON value starting at or after i, from its first byte. */
+export function kindAt(body: Uint8Array, i: number): JsonKind {
+  while (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09) i++;
+  const c = body[i];
+  if (c === 0x7b) return 'object';
+  if (c === 0x5b) return 'array';
+  if (c === 0x22) return 'string';
+  if (c === 0x74 || c === 0x66) return 'boolean';
+  if (c === 0x6e) return 'null';
+  return 'number';
+}
+
 export function readMeta(events: Uint32Array, body: Uint8Array): RequestMeta {
   const meta: RequestMeta = { validJson: true };
   const tools: string[] = [];
   const seen = new Set<string>();
+  const members: Partial<Record<string, JsonKind>> = {};
   for (let i = 0; i < events.length; i += 5) {
     const [type, ks, ke, vs, ve] = events.subarray(i, i + 5) as unknown as number[];
     // Keys are short: parse them, but parse a value only when its key is one we read (not `messages`).
     const key = ke! > ks! && ke! - ks! <= MAX_KEY ? parse(body, ks!, ke!) : undefined;
     if (type === 1) {
-      if (typeof key !== 'string' || !TOP_KEYS.has(key)) continue;
+      if (typeof key !== 'string') continue;
+      if (SHAPE_MEMBERS.has(key) && !Object.hasOwn(members, key)) members[key] = kindAt(body, vs!);
+      if (!TOP_KEYS.has(key)) continue;
       if (seen.has(key)) meta.duplicateKey ??= key;
       seen.add(key);
       const value = parse(body, vs!, ve!);
@@ -41,5 +57,6 @@ export function readMeta(events: Uint32Array, body: Uint8Array): RequestMeta {
     }
   }
   if (tools.length > 0) meta.tools = tools;
+  meta.shape = { top: kindAt(body, 0), members };
   return meta;
 }

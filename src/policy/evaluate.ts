@@ -14,6 +14,11 @@ export interface RequestInfo {
   connection: string;
   route: string;
   model?: string;
+  /**
+   * The route carries a body that names the model (chat, embeddings, messages, …). Without a readable model there,
+   * the provider picks one policy never saw: a caller restricted to a model list is refused.
+   */
+  modelExpected?: boolean;
   tools?: string[];
   /** Small prompt text, when the caller has it: keyword/regex conditions are then also checked on it. */
   promptText?: string;
@@ -82,10 +87,16 @@ export function evaluate(
     step?.(`none of them grants connection "${meta.connection}" (a grant is a rule with \`connections\`)`);
     return deny(NO_RULE_REASON, 'SLUICE_FORBIDDEN');
   }
-  const granting = meta.model === undefined ? grants : grants.filter((r) => !r.models || anyGlob(r.models, meta.model as string));
+  const model = meta.model;
+  const granting =
+    model !== undefined ? grants.filter((r) => !r.models || anyGlob(r.models, model)) : meta.modelExpected ? grants.filter((r) => !r.models) : grants;
   if (granting.length === 0) {
-    step?.(`model "${meta.model}" is in none of the model lists of ${grants.map((r) => r.id).join(', ')}`);
-    return deny(`model "${meta.model}" is not allowed for this caller`, 'SLUICE_FORBIDDEN');
+    if (model === undefined) {
+      step?.(`the request names no model Sluice can read, and ${grants.map((r) => r.id).join(', ')} allow only listed models`);
+      return deny('the request names no model this caller may use (a readable "model" string is required)', 'SLUICE_FORBIDDEN');
+    }
+    step?.(`model "${model}" is in none of the model lists of ${grants.map((r) => r.id).join(', ')}`);
+    return deny(`model "${model}" is not allowed for this caller`, 'SLUICE_FORBIDDEN');
   }
   step?.(`connection "${meta.connection}"${meta.model === undefined ? ' (request names no model)' : ` and model "${meta.model}"`} granted by ${granting.map((r) => r.id).join(', ')}`);
 

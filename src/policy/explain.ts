@@ -71,6 +71,8 @@ export function explain(policy: Policy, identity: Identity | undefined, body: un
   const { connection, route } = parsePath(path);
   const meta: RequestInfo = {
     connection, route, ...describeBody(body),
+    // As in the gateway: a request body without a readable model cannot pass a model allow-list.
+    modelExpected: body !== undefined && body !== null,
     bodyBytes: opts.bodyBytes ?? Buffer.byteLength(JSON.stringify(body ?? null)),
     ...(opts.justification === undefined ? {} : { justification: opts.justification }),
     ...(opts.jobHeader === undefined ? {} : { jobHeader: opts.jobHeader }),

@@ -30,6 +30,7 @@ export function createPolicyStep(store: PolicyStore, secret: string, quotas: Quo
           connection: route.connection,
           route: route.route,
           model: ctx.model,
+          modelExpected: route.inspect,
           tools: ctx.tools,
           justification: ctx.justification,
           bodyBytes: ctx.maskedRequest?.byteLength ?? 0,

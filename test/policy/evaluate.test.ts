@@ -46,9 +46,17 @@ describe('access: default deny, connections and models', () => {
     expect(d).toMatchObject({ outcome: 'block', code: 'SLUICE_FORBIDDEN', reason: 'model "o3" is not allowed for this caller' });
   });
 
+  it('a body route without a readable model is refused when every grant lists models', () => {
+    const d = evaluate(base, who('ann', ['analysts']), req({ model: undefined, modelExpected: true }), []);
+    expect(d).toMatchObject({ outcome: 'block', code: 'SLUICE_FORBIDDEN' });
+    expect(d.reason).toContain('names no model');
+    // A grant without a model list still allows it.
+    expect(evaluate(base, who('wanda', ['writers']), req({ connection: 'anthropic', model: undefined, modelExpected: true }), []).outcome).toBe('allow');
+  });
+
   it.each([
     ['glob model', who('ann', ['analysts']), req({ model: 'gpt-4o-mini' }), ['analysts']],
-    ['no model in request', who('ann', ['analysts']), req({ model: undefined }), ['analysts']],
+    ['no model on a route without a body (model list)', who('ann', ['analysts']), req({ route: 'models.list', model: undefined }), ['analysts']],
     ['rule without models grants any model', who('wanda', ['writers']), req({ connection: 'anthropic', model: 'anything' }), ['anthropic-only']],
     ['group AND job', who('bob', ['batch'], 'etl-orders'), req({ model: 'x' }), ['batch']],
     ['grants add up across groups', who('wanda', ['writers', 'analysts']), req({ connection: 'anthropic', model: 'mistral' }), ['anthropic-only']],

@@ -67,7 +67,8 @@ function token(s: i32, e: i32, kind: u32): void {
 }
 
 function metaEvent(type: u32, ks: i32, ke: i32, vs: i32, ve: i32): void {
-  if (metaCount >= metaCap) return;
+  // A dropped event could hide the member policy reads (a `model` after many `name`s): the caller grows and re-walks.
+  if (metaCount >= metaCap) { err = -4; return; }
   const p = meta + <usize>metaCount * 20;
   store<u32>(p, type);
   store<u32>(p, <u32>ks, 4);
@@ -213,7 +214,7 @@ function isName(ks: i32, ke: i32): bool {
   return ke - ks == 6 && b(ks + 1) == 110 && b(ks + 2) == 97 && b(ks + 3) == 109 && b(ks + 4) == 101;
 }
 
-/** Returns the scan-buffer length, or -1 invalid JSON, -2 atom space exhausted, -3 token space exhausted. */
+/** Returns the scan-buffer length, or -1 invalid JSON, -2 atom / -3 token / -4 meta space exhausted. */
 export function walkJson(inp: usize, n: i32, out: usize, atomPtr: usize, aCap: i32, tokPtr: usize, tCap: i32, metaPtr: usize, mCap: i32): i32 {
   IN = inp; OUTB = out; N = n;
   copied = 0; tpos = 0; err = 0;
