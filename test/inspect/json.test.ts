@@ -54,7 +54,10 @@ describe('JSON-aware scanning', () => {
     });
     const withCall = body.replace('"content":"hi"}', '"content":"hi","name":"alice"},{"role":"assistant","tool_calls":[{"id":"1","type":"function","function":{"name":"lookup","arguments":"{}"}}]}');
     const r = scanJson(P, withCall);
-    expect(r.meta).toEqual({ validJson: true, model: 'gpt-4o', stream: true, includeUsage: true, tools: ['lookup', 'get_weather', 'anthropic_tool'] });
+    expect(r.meta).toEqual({
+      validJson: true, model: 'gpt-4o', stream: true, includeUsage: true, tools: ['lookup', 'get_weather', 'anthropic_tool'],
+      shape: { top: 'object', members: { model: 'string', messages: 'array', stream: 'boolean', stream_options: 'object', tools: 'array' } },
+    });
   });
 
   test.each(['{"a":', '{"a":"x}', '{"a":1,}', '[1 2]', '{"a":"\\x"}', '', '{"a":01}'])('invalid JSON %j is flagged and still scanned as text', (body) => {
