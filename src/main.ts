@@ -13,6 +13,7 @@ import { createGateway, type Gateway } from './gateway.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { validateIdentityConfig } from './auth/config.js';
 import { ensureDemoIssuer, demoIssuerEntry } from './demo/issuer.js';
+import { createTokenEndpoint } from './demo/token-endpoint.js';
 import { startMockProvider, type MockProvider } from './demo/mock-provider.js';
 import { createInspector } from './inspect/pool.js';
 import { createPolicyStore } from './policy/load.js';
@@ -71,6 +72,7 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   const metrics = createMetrics();
   let mock: MockProvider | undefined;
   let identityRaw = config.identity as Record<string, unknown>;
+  let demoRoutes: AdminRoutes | undefined;
   if (config.demo.enabled) {
     mock = await startMockProvider({ host: '127.0.0.1', port: config.demo.mockProviderPort, quiet: true, maxReceived: 0 });
     closers.push(() => mock!.close());
@@ -78,6 +80,8 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
     const issuers = Array.isArray(identityRaw.issuers) ? identityRaw.issuers : [];
     identityRaw = { ...identityRaw, issuers: [...issuers, demoIssuerEntry(demo)] };
     logger.warn({ provider: mock.url }, 'DEMO MODE: mock provider and demo issuer started, not for real traffic (mint a token with `sluice token --group analysts`)');
+    // Service accounts of the demo issuer get tokens by client_credentials, as from a real IdP.
+    demoRoutes = createTokenEndpoint({ dir: config.demo.dir, clients: config.demo.clients, logger: logger.child({ component: 'demo-issuer' }) });
   }
   const auth = createAuthenticator(validateIdentityConfig(identityRaw, 'identity', baseDir));
   closers.push(() => auth.close());
@@ -147,7 +151,7 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
     return who;
   };
   let egress: EgressProxy | undefined;
-  const admin = chainAdmin([approvals]);
+  const admin = chainAdmin(demoRoutes ? [approvals, demoRoutes] : [approvals]);
   let vault: TokenVault & { preload?(session: string): Promise<Map<string, string>> } = createMemoryVault();
   if (config.stores.redis && redisClient) {
     vault = createRedisVault({ redis: redisClient, keyPrefix: config.stores.redis.keyPrefix, onError: () => metrics.storeErrors.inc({ store: 'vault' }) });

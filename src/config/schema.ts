@@ -76,6 +76,20 @@ export interface DemoConfig {
   enabled: boolean;
   dir: string;
   mockProviderPort: number;
+  /** OAuth2 client_credentials clients of the demo issuer's token endpoint (`POST /sluice/demo/token`). */
+  clients: DemoClientConfig[];
+}
+
+/** A service account of the demo issuer, like a Keycloak/Okta/Entra/Auth0 client-credentials client. */
+export interface DemoClientConfig {
+  id: string;
+  secret: string;
+  groups: string[];
+  /** Token subject; default: the client id. */
+  subject: string;
+  /** The job the token names (`azp`); default: the client id. */
+  job: string;
+  ttlSeconds: number;
 }
 
 export interface RedisStoreConfig {
@@ -156,12 +170,44 @@ function readServer(r: Reader, v: unknown): ServerConfig {
 }
 
 function readDemo(r: Reader, v: unknown): DemoConfig {
-  const o = r.obj(v, ['demo'], ['enabled', 'dir', 'mockProviderPort']);
+  const o = r.obj(v, ['demo'], ['enabled', 'dir', 'mockProviderPort', 'clients']);
   return {
     enabled: r.bool(o.enabled, ['demo', 'enabled'], false),
     dir: r.str(o.dir, ['demo', 'dir'], '.sluice/demo'),
     mockProviderPort: r.int(o.mockProviderPort, ['demo', 'mockProviderPort'], 9901, 0, 65535),
+    clients: readDemoClients(r, o.clients),
   };
+}
+
+// Client ids become the job name, so they follow the same rule as x-sluice-job / x-sluice-session values.
+const CLIENT_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+const MIN_CLIENT_SECRET = 16;
+
+function readDemoClients(r: Reader, v: unknown): DemoClientConfig[] {
+  const seen = new Set<string>();
+  return r.arr(v, ['demo', 'clients']).map((item, i) => {
+    const p = ['demo', 'clients', String(i)];
+    const o = r.obj(item, p, ['id', 'secret', 'groups', 'subject', 'job', 'ttlSeconds']);
+    const id = r.str(o.id, [...p, 'id']);
+    if (id && !CLIENT_ID_RE.test(id)) r.fail([...p, 'id'], 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+    if (seen.has(id)) r.fail([...p, 'id'], `duplicate client id "${id}"`);
+    seen.add(id);
+    const secret = r.str(o.secret, [...p, 'secret']);
+    if (typeof o.secret === 'string' && secret.length < MIN_CLIENT_SECRET) r.fail([...p, 'secret'], `must be at least ${MIN_CLIENT_SECRET} characters`);
+    const groups = r.arr(o.groups, [...p, 'groups']).map((g, j) => r.str(g, [...p, 'groups', String(j)]));
+    if (groups.length === 0) r.fail([...p, 'groups'], 'at least one group is required');
+    const job = r.str(o.job, [...p, 'job'], id);
+    if (job && !CLIENT_ID_RE.test(job)) r.fail([...p, 'job'], 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+    return {
+      id,
+      secret,
+      groups,
+      subject: r.str(o.subject, [...p, 'subject'], id) || id,
+      job,
+      // Short by default, like most IdPs' service-account tokens (Keycloak: 5 min), so jobs exercise refresh.
+      ttlSeconds: r.int(o.ttlSeconds, [...p, 'ttlSeconds'], 300, 1, 86_400),
+    };
+  });
 }
 
 function readConnections(r: Reader, v: unknown): ConnectionConfig[] {
