@@ -29,6 +29,7 @@ export const ERRORS = Object.freeze({
   SLUICE_AUTH_ALG_NOT_ALLOWED: spec(401, 'client', 'invalid_request_error', 'authentication_error'),
   SLUICE_FORBIDDEN: spec(403, 'client', 'permission_error', 'permission_error'),
   SLUICE_POLICY_BLOCKED: spec(403, 'client', 'permission_error', 'permission_error'),
+  SLUICE_EGRESS_DENIED: spec(403, 'client', 'permission_error', 'permission_error'),
   SLUICE_APPROVAL_DENIED: spec(403, 'client', 'permission_error', 'permission_error'),
   SLUICE_APPROVAL_REQUIRED: spec(403, 'client', 'permission_error', 'permission_error'),
   SLUICE_APPROVAL_TIMEOUT: spec(403, 'client', 'permission_error', 'permission_error'),

@@ -187,6 +187,8 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
       metrics,
       logger: logger.child({ component: 'egress' }),
       authenticate: (h, r) => auth.authenticate(h, r),
+      // The gateway's own port is no egress destination (its /metrics, /sluice/* routes) unless a rule names it.
+      selfListeners: [{ host: config.server.host, port: server.port }],
     });
     admin.add(createShadowRoutes({ summary: () => egress!.summary(), authorizeReviewer }));
     closers.push(() => egress!.close());

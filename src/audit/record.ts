@@ -1,9 +1,9 @@
-// One audit record per exchange (and per auth failure, shadow call, approval event, checkpoint).
+// One audit record per exchange (and per auth failure, egress-proxy call, approval event, checkpoint).
 // Records hold masked text and finding summaries only: raw detected values never reach this module.
 import type { AuditDecision, FindingSummary, TokenUsage } from '../types.js';
 import type { RequestContext } from '../context.js';
 
-export type AuditKind = 'exchange' | 'checkpoint' | 'auth_failure' | 'shadow' | 'approval';
+export type AuditKind = 'exchange' | 'checkpoint' | 'auth_failure' | 'shadow' | 'egress' | 'approval';
 
 export interface AuditIdentity {
   subject: string;

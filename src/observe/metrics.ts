@@ -101,11 +101,12 @@ export function createMetrics() {
     inspectionFailures: new Counter('sluice_inspection_failures_total', 'Inspection failures (requests failed closed) by reason'),
     authFailures: new Counter('sluice_auth_failures_total', 'Authentication failures by code'),
     shadow: new Counter('sluice_shadow_calls_total', 'Shadow-AI calls seen by the egress proxy by host and action'),
+    egress: new Counter('sluice_egress_calls_total', 'Calls decided by the egress proxy by action and reason (host, signature, default, protected:<class>, auth, malformed)'),
     storeErrors: new Counter('sluice_store_errors_total', 'Shared-store (Redis) failures by store'),
     backpressure: new Counter('sluice_backpressure_pauses_total', 'Times upstream reading was paused because a client read too slowly'),
     gauges: new Gauge('sluice_gauge', 'Point-in-time values (in-flight requests, pool queue, ...)'),
     render(): string {
-      return [m.requests, m.duration, m.overhead, m.upstreamErrors, m.findings, m.inspectionFailures, m.authFailures, m.shadow, m.backpressure, m.storeErrors, m.gauges]
+      return [m.requests, m.duration, m.overhead, m.upstreamErrors, m.findings, m.inspectionFailures, m.authFailures, m.shadow, m.egress, m.backpressure, m.storeErrors, m.gauges]
         .map((x) => x.render())
         .join('');
     },

@@ -1,8 +1,8 @@
 // The `egress` section of sluice.yaml: typed, frozen defaults and validation with messages naming the key.
 import { Reader, ConfigError } from '../config/check.js';
 import { readSignatures, type SignatureCatalogue } from './catalogue.js';
-import { hostPatternProblem } from './hosts.js';
 import { SHADOW_ACTIONS, type EgressPolicy, type ShadowAction } from './policy.js';
+import { parseHostRule } from './rules.js';
 
 export interface EgressConfig {
   enabled: boolean;
@@ -87,21 +87,22 @@ function readUrl(r: Reader, v: unknown, at: string[]): string | undefined {
 
 function readPolicy(r: Reader, v: unknown, at: string[]): EgressPolicy {
   const o = r.obj(v, at, ['default', 'hosts', 'signatures']);
-  const actions = (key: 'hosts' | 'signatures', check?: (k: string) => string | undefined) => {
-    const m = r.obj(o[key], [...at, key], Object.keys((o[key] as object) ?? {}));
-    const out: Record<string, ShadowAction> = {};
-    for (const [k, a] of Object.entries(m)) {
-      const problem = check?.(k);
-      if (problem) r.fail([...at, key, k], problem);
-      out[k.toLowerCase()] = r.oneOf(a, [...at, key, k], SHADOW_ACTIONS);
-    }
-    return out;
-  };
-  return {
-    default: r.oneOf(o.default, [...at, 'default'], SHADOW_ACTIONS, EGRESS_DEFAULTS.defaultAction),
-    hosts: actions('hosts', hostPatternProblem),
-    signatures: actions('signatures', (k) => (/^(host|path|header|body|\*):?[a-z0-9._*-]*$/i.test(k) ? undefined : 'expected a signature id such as "host:openai" or a glob such as "header:*"')),
-  };
+  const map = (key: 'hosts' | 'signatures') => r.obj(o[key], [...at, key], Object.keys((o[key] as object) ?? {}));
+  // Host rules are keyed by their canonical form, so `LOCALHOST.` and `localhost` are one rule, not two.
+  const hosts: Record<string, ShadowAction> = {};
+  for (const [k, a] of Object.entries(map('hosts'))) {
+    const action = r.oneOf(a, [...at, 'hosts', k], SHADOW_ACTIONS);
+    const rule = parseHostRule(k, action);
+    if (typeof rule === 'string') r.fail([...at, 'hosts', k], rule);
+    else if (rule.pattern in hosts) r.fail([...at, 'hosts', k], `duplicate of another rule for "${rule.pattern}"`);
+    else hosts[rule.pattern] = action;
+  }
+  const signatures: Record<string, ShadowAction> = {};
+  for (const [k, a] of Object.entries(map('signatures'))) {
+    if (!/^(host|path|header|body|\*):?[a-z0-9._*-]*$/i.test(k)) r.fail([...at, 'signatures', k], 'expected a signature id such as "host:openai" or a glob such as "header:*"');
+    signatures[k.toLowerCase()] = r.oneOf(a, [...at, 'signatures', k], SHADOW_ACTIONS);
+  }
+  return { default: r.oneOf(o.default, [...at, 'default'], SHADOW_ACTIONS, EGRESS_DEFAULTS.defaultAction), hosts, signatures };
 }
 
 function readRoutes(r: Reader, v: unknown, at: string[]): { openai: string; anthropic: string } {

@@ -19,31 +19,6 @@ export function normalizeHost(raw: string): string {
   return h.toLowerCase();
 }
 
-/** `host:port` of a CONNECT target or an authority; the port defaults to `fallback`. */
-export function splitAuthority(authority: string, fallback: number): { host: string; port: number } | null {
-  let host: string;
-  let portText = '';
-  if (authority.startsWith('[')) {
-    const end = authority.indexOf(']');
-    if (end < 0) return null;
-    host = authority.slice(1, end);
-    if (authority.length > end + 1) {
-      if (authority[end + 1] !== ':') return null;
-      portText = authority.slice(end + 2);
-    }
-  } else {
-    const colon = authority.lastIndexOf(':');
-    host = colon < 0 ? authority : authority.slice(0, colon);
-    if (colon >= 0) portText = authority.slice(colon + 1);
-    if (host.includes(':')) return null;
-  }
-  if (portText !== '' && !/^\d{1,5}$/.test(portText)) return null;
-  const port = portText === '' ? fallback : Number(portText);
-  const name = normalizeHost(host);
-  if (!name || port < 1 || port > 65535) return null;
-  return { host: name, port };
-}
-
 export interface HostRule<T> {
   pattern: string;
   value: T;
@@ -92,6 +67,14 @@ export function createHostMatcher<T>(rules: ReadonlyArray<HostRule<T>>): HostMat
       return undefined;
     },
   };
+}
+
+/** One glob against one normalised host, with createHostMatcher's semantics (for small unindexed rule lists). */
+export function hostGlobMatch(pattern: string, host: string): boolean {
+  if (pattern.startsWith('*.') && !pattern.slice(2).includes('*')) return host.length > pattern.length - 1 && host.endsWith(pattern.slice(1));
+  const p = pattern.split('.');
+  const h = host.split('.');
+  return p.length === h.length && p.every((l, i) => globMatch(l, h[i]));
 }
 
 function lastLabels(host: string): string {

@@ -1,5 +1,6 @@
-// Every shadow call the proxy sees: one audit record, one metric increment, one summary sighting and,
-// for `log` and `block`, a log line. Credentials never reach here: only host, path, ids and the action.
+// Every call the egress proxy decides: one audit record (who, destination, resolved address, decision, rule),
+// one metric increment and a log line. Shadow-AI calls are also summarised for `GET /sluice/shadow`.
+// Credentials never reach here: only host, path, ids and the action.
 import { randomUUID } from 'node:crypto';
 import type { AuditRecordInput } from '../audit/record.js';
 import type { Counter } from '../observe/metrics.js';
@@ -9,18 +10,21 @@ import type { Classification } from './classify.js';
 import type { PolicyVerdict, ShadowAction } from './policy.js';
 import { createAggregate, type SummaryEntry } from './aggregate.js';
 
-export interface ShadowCall {
+export interface EgressCall {
   mode: 'connect' | 'http';
   source: string;
   identity?: Identity;
+  /** The destination as normalised (a name, or an address for IP literals). */
   host: string;
   port: number;
+  /** The checked address the proxy connected to (or refused); undefined when nothing was resolved. */
+  address?: string;
   method: string;
   /** Path without query (queries can carry keys, e.g. Gemini's `?key=`). */
   path?: string;
   classification: Classification;
-  /** The policy's verdict; `action` is what was done (a `route` on CONNECT is done as `block`). */
-  verdict: PolicyVerdict;
+  /** The decision and its rule; `action` is what was done (a `route` on CONNECT is done as `block`). */
+  verdict: PolicyVerdict & { policyAction?: ShadowAction };
   action: ShadowAction;
   /** Status answered to the caller (or relayed from upstream); undefined if the caller went away first. */
   status?: number;
@@ -37,19 +41,19 @@ export interface ShadowSummary {
 }
 
 export interface ShadowLedger {
-  note(call: ShadowCall): void;
+  note(call: EgressCall): void;
   summary(): ShadowSummary;
 }
 
 export interface LedgerDeps {
   audit: (record: AuditRecordInput) => void;
-  metrics?: { shadow: Counter };
+  metrics?: { shadow: Counter; egress?: Counter };
   logger: Logger;
   maxPairs: number;
   now?: () => number;
 }
 
-const MAX_PATH_CHARS = 256;
+const MAX_TEXT = 256;
 
 export function createShadowLedger(deps: LedgerDeps): ShadowLedger {
   const now = deps.now ?? Date.now;
@@ -57,16 +61,22 @@ export function createShadowLedger(deps: LedgerDeps): ShadowLedger {
   const agg = createAggregate(deps.maxPairs);
   const byAction: Record<ShadowAction, number> = { allow: 0, log: 0, block: 0, route: 0 };
 
-  function note(call: ShadowCall): void {
+  function note(call: EgressCall): void {
     const t = now();
-    byAction[call.action]++;
-    agg.add({ source: call.source, host: call.host, time: t, signatures: call.classification.signatures, provider: call.classification.provider, action: call.action, subject: call.identity?.subject });
-    deps.metrics?.shadow.inc({ host: hostLabel(call.classification), action: call.action });
-    const fields = { source: call.source, host: call.host, mode: call.mode, signatures: call.classification.signatures, action: call.action, rule: call.verdict.rule, subject: call.identity?.subject, status: call.status };
-    if (call.action === 'log' || call.action === 'block') deps.logger.warn(fields, 'shadow AI call');
-    else deps.logger.info(fields, 'shadow AI call');
+    const shadow = call.classification.matched;
+    if (shadow) {
+      byAction[call.action]++;
+      agg.add({ source: call.source, host: call.host, time: t, signatures: call.classification.signatures, provider: call.classification.provider, action: call.action, subject: call.identity?.subject });
+      deps.metrics?.shadow.inc({ host: hostLabel(call.classification), action: call.action });
+    }
+    deps.metrics?.egress?.inc({ action: call.action, reason: reasonLabel(call.verdict.rule) });
+    const fields = { source: call.source, host: call.host, port: call.port, address: call.address, mode: call.mode, signatures: call.classification.signatures, action: call.action, rule: call.verdict.rule, subject: call.identity?.subject, status: call.status };
+    const msg = shadow ? 'shadow AI call' : call.action === 'block' ? 'egress refused' : 'egress call';
+    if (call.action === 'block' || (shadow && call.action === 'log')) deps.logger.warn(fields, msg);
+    else if (shadow || call.action === 'log') deps.logger.info(fields, msg);
+    else deps.logger.debug(fields, msg);
     try {
-      deps.audit(shadowRecord(call, t));
+      deps.audit(egressRecord(call, t));
     } catch (err) {
       // The audit writer counts its own failures; the proxy must keep serving.
       deps.logger.error({ err: (err as Error).message }, 'shadow: audit record failed');
@@ -79,23 +89,25 @@ export function createShadowLedger(deps: LedgerDeps): ShadowLedger {
   };
 }
 
-/** The audit draft for one shadow call (kind `shadow`; the writer adds seq and hashes). */
-export function shadowRecord(call: ShadowCall, time: number): AuditRecordInput {
+/** The audit draft for one proxied call: kind `shadow` for shadow-AI calls, `egress` for every other one. */
+export function egressRecord(call: EgressCall, time: number): AuditRecordInput {
   const id = call.identity;
   const detail: Record<string, string | number | boolean> = {
     mode: call.mode,
-    host: call.host,
+    host: clip(call.host),
     port: call.port,
     method: call.method,
-    signatures: call.classification.signatures.join(','),
     action: call.action,
     rule: call.verdict.rule,
   };
-  if (call.path !== undefined) detail.path = call.path.length > MAX_PATH_CHARS ? `${call.path.slice(0, MAX_PATH_CHARS)}…` : call.path;
+  if (call.address !== undefined) detail.address = call.address;
+  if (call.classification.signatures.length) detail.signatures = call.classification.signatures.join(',');
+  if (call.path !== undefined) detail.path = clip(call.path);
   if (call.classification.provider) detail.provider = call.classification.provider;
-  if (call.verdict.action !== call.action) detail.policyAction = call.verdict.action;
+  const policyAction = call.verdict.policyAction ?? call.verdict.action;
+  if (policyAction !== call.action) detail.policyAction = policyAction;
   return {
-    kind: 'shadow',
+    kind: call.classification.matched ? 'shadow' : 'egress',
     time: new Date(time).toISOString(),
     requestId: randomUUID(),
     identity: id ? { subject: id.subject, groups: [...id.groups], job: id.job ?? null, session: id.session } : null,
@@ -108,17 +120,28 @@ export function shadowRecord(call: ShadowCall, time: number): AuditRecordInput {
   };
 }
 
+// Hosts and paths come from the caller: bounded, and control characters cannot forge log or table lines.
+function clip(s: string): string {
+  const clean = s.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT)}…` : clean;
+}
+
 // Metric labels stay bounded: the catalogue's host signature id, not the (unbounded) host name.
 function hostLabel(c: Classification): string {
   const h = c.signatures.find((s) => s.startsWith('host:'));
   return h ? h.slice(5) : 'other';
 }
 
+// `host:<pattern>` → `host`, `signature:<pattern>` → `signature`; `protected:<class>` and the rest as they are.
+function reasonLabel(rule: string): string {
+  return rule.startsWith('host:') ? 'host' : rule.startsWith('signature:') ? 'signature' : rule;
+}
+
 /** A recorder that notes `call` in the ledger once, with the outcome that arrives first. */
-export function noteOnce(ledger: ShadowLedger, call: ShadowCall | undefined): (status: number | undefined, error?: string) => void {
+export function noteOnce(ledger: ShadowLedger, call: EgressCall): (status: number | undefined, error?: string) => void {
   let noted = false;
   return function note(status, error) {
-    if (!call || noted) return;
+    if (noted) return;
     noted = true;
     call.status = status;
     call.error = error;

@@ -1,16 +1,15 @@
 // Plain-HTTP (absolute-form) requests through the egress proxy: inspected in full — host, path, headers
-// and the first `maxInspectBytes` of the body — then forwarded, blocked, or routed to Sluice's gateway.
+// and the first `maxInspectBytes` of the body — then forwarded to the checked address, refused, or routed
+// to Sluice's gateway.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, pipeline } from 'node:stream';
 import { SluiceError, errorBody, toSluiceError } from '../errors.js';
 import { classifyUpstreamError } from '../upstream/forward.js';
 import type { ProxyCore } from './core.js';
-import type { ShadowCall } from './ledger.js';
-import { noteOnce } from './ledger.js';
-import { splitAuthority } from './hosts.js';
-import { parseTarget } from './log-formats.js';
+import { noteOnce, type EgressCall } from './ledger.js';
 import { pathOnly } from './paths.js';
-import { blockError, errorKind, proxyStatus } from './refuse.js';
+import { NOT_CLASSIFIED, blockError, errorKind, proxyStatus, refusalError, unreachable } from './refuse.js';
+import { authorityText, parseProxyUrl } from './target.js';
 import { forwardHeaders, gatewayHeaders, responseHeaders } from './proxy-headers.js';
 import { gatewayTarget } from './reroute.js';
 
@@ -28,49 +27,57 @@ export function createHttpHandler(core: ProxyCore): (req: IncomingMessage, res: 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const remote = req.socket.remoteAddress ?? '';
     const url = req.url ?? '';
+    const method = req.method ?? 'GET';
     if (!/^http:\/\//i.test(url)) {
       return sendError(res, new SluiceError('SLUICE_BAD_REQUEST', 'This is Sluice\'s egress proxy: send absolute-form http:// requests (HTTPS goes through CONNECT).'), 'openai');
     }
-    const t = parseTarget(url);
-    const authority = splitAuthority(t.host, 80);
-    if (!authority) return sendError(res, new SluiceError('SLUICE_BAD_REQUEST', 'Request target has no valid host'), 'openai');
-    const target = t.path ?? '/';
+    // One parse decides the host, the port and the path that is sent (no second parser to disagree with).
+    const parsed = parseProxyUrl(url);
+    const early = (host: string, port: number, rule: string, err: SluiceError, identity?: EgressCall['identity']) => {
+      const call: EgressCall = { mode: 'http', source: remote, identity, host, port, method, classification: NOT_CLASSIFIED, verdict: { action: 'block', rule }, action: 'block' };
+      refuse(res, call, err, 'openai', err.code);
+    };
+    if (!parsed) return early('(malformed)', 0, 'malformed', new SluiceError('SLUICE_BAD_REQUEST', 'Request target has no valid host'));
+    const { dest, path: target } = parsed;
     const path = pathOnly(target);
 
     let caller;
     try {
       caller = await core.identify(req.headers, remote);
     } catch (err) {
-      return sendError(res, toSluiceError(err), 'openai');
+      return early(dest.host, dest.port, 'auth', toSluiceError(err));
     }
     const { prefix, rest } = await readPrefix(req, core.limits.maxInspectBytes);
-    const c = core.classifier.classify({ host: authority.host, path: decodedPath(path), headers: req.headers, body: prefix });
-    const body: Body = req.method === 'GET' || req.method === 'HEAD' ? null : concat(prefix, rest);
-    const origin = `http://${authority.host.includes(':') ? `[${authority.host}]` : authority.host}:${authority.port}`;
-    if (!c.matched) return relay(req, res, origin, target, forwardHeaders(req.headers), body);
-
-    const verdict = core.decide(authority.host, c);
-    const call: ShadowCall = { mode: 'http', source: remote, identity: caller.identity, host: authority.host, port: authority.port, method: req.method ?? 'GET', path, classification: c, verdict, action: verdict.action };
+    const c = core.classifier.classify({ host: dest.host, path: decodedPath(path), headers: req.headers, body: prefix });
+    const body: Body = method === 'GET' || method === 'HEAD' ? null : concat(prefix, rest);
+    const v = await core.decide(dest, c);
+    const call: EgressCall = { mode: 'http', source: remote, identity: caller.identity, host: dest.host, port: dest.port, address: v.address?.text, method, path, classification: c, verdict: v, action: v.action };
     const kind = errorKind(c.provider, path);
-    if (verdict.action === 'route') {
+    if (v.refusal === 'unresolvable') return refuse(res, call, unreachable(authorityText(dest.host, dest.port)), kind, 'SLUICE_UPSTREAM_UNREACHABLE', v.action);
+    if (v.action === 'route') {
       const to = gatewayTarget(target, core.advice);
       if (to) return relay(req, res, to.origin, to.path, gatewayHeaders(req.headers, caller.token), body, call, to.kind);
-      return refuse(res, call, blockError(authority.host, 'unroutable', core.advice), kind);
+      return refuse(res, call, blockError(dest.host, 'unroutable', core.advice), kind);
     }
-    if (verdict.action === 'block') return refuse(res, call, blockError(authority.host, 'policy', core.advice), kind);
-    return relay(req, res, origin, target, forwardHeaders(req.headers), body, call, kind);
+    if (v.action === 'block') return refuse(res, call, refusalError(dest.host, dest.port, c, v, core.advice), kind);
+    // The checked address, never the name: a second lookup could answer differently (DNS rebinding).
+    const ip = v.address!;
+    const origin = `http://${ip.family === 6 ? `[${ip.text}]` : ip.text}:${dest.port}`;
+    const headers = forwardHeaders(req.headers);
+    headers.host = dest.port === 80 ? hostText(dest.host) : authorityText(dest.host, dest.port);
+    return relay(req, res, origin, target, headers, body, call, kind);
   }
 
-  function refuse(res: ServerResponse, call: ShadowCall, err: SluiceError, kind: 'openai' | 'anthropic'): void {
-    call.action = 'block';
-    call.status = err.status;
-    core.ledger.note(call);
+  /** Refuses and records; `action` stays the policy's when the refusal is not a policy decision (502). */
+  function refuse(res: ServerResponse, call: EgressCall, err: SluiceError, kind: 'openai' | 'anthropic', error?: string, action: EgressCall['action'] = 'block'): void {
+    call.action = action;
+    noteOnce(core.ledger, call)(proxyStatus(err), error);
     // The rest of a large body may still be arriving: close rather than drain it.
     res.shouldKeepAlive = false;
     sendError(res, err, kind);
   }
 
-  function relay(req: IncomingMessage, res: ServerResponse, origin: string, path: string, headers: Record<string, string | string[]>, body: Body, call?: ShadowCall, kind: 'openai' | 'anthropic' = 'openai'): void {
+  function relay(req: IncomingMessage, res: ServerResponse, origin: string, path: string, headers: Record<string, string | string[]>, body: Body, call: EgressCall, kind: 'openai' | 'anthropic' = 'openai'): void {
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
@@ -91,6 +98,10 @@ export function createHttpHandler(core: ProxyCore): (req: IncomingMessage, res: 
         else res.destroy();
       });
   }
+}
+
+function hostText(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function sendError(res: ServerResponse, err: SluiceError, kind: 'openai' | 'anthropic'): void {

@@ -1,7 +1,7 @@
 // The egress proxy: a forward-proxy listener jobs reach through HTTP_PROXY/HTTPS_PROXY. It is built on
 // node:http + node:net rather than uWebSockets.js because uWS cannot take over a socket for CONNECT tunnels.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, LookupFunction, Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Agent } from 'undici';
 import type { AuditRecordInput } from '../audit/record.js';
 import type { Counter } from '../observe/metrics.js';
@@ -13,7 +13,9 @@ import type { EgressConfig } from './config.js';
 import { EGRESS_DEFAULTS } from './config.js';
 import type { ProxyCore } from './core.js';
 import { createShadowLedger, type ShadowSummary } from './ledger.js';
-import { createEgressPolicy, type EgressPolicy } from './policy.js';
+import { createDestinationPolicy, systemResolver, type Resolver } from './destination.js';
+import { compileEgressPolicy, type EgressPolicy } from './policy.js';
+import { createSelfCheck, type Listener } from './self.js';
 import { identifyCaller, type Authenticate } from './proxy-auth.js';
 import { createHttpHandler } from './proxy-http.js';
 import { createConnectHandler } from './tunnel.js';
@@ -31,10 +33,12 @@ export interface EgressProxyOptions {
   authenticate?: Authenticate;
   requireAuth?: boolean;
   audit: (record: AuditRecordInput) => void;
-  metrics?: { shadow: Counter };
+  metrics?: { shadow: Counter; egress?: Counter };
   logger: Logger;
-  /** Resolver for allowed connections (tests map names to 127.0.0.1); policy decisions never resolve. */
-  lookup?: LookupFunction;
+  /** Name → addresses, asked once per call (default: the system resolver). Tests inject one instead of DNS. */
+  resolve?: Resolver;
+  /** Sluice's other listeners (gateway, admin): refused as destinations unless a rule names the port. */
+  selfListeners?: Listener[];
   maxInspectBytes?: number;
   connectTimeoutMs?: number;
   upstreamTimeoutMs?: number;
@@ -77,25 +81,32 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     upstreamTimeoutMs: opts.upstreamTimeoutMs ?? d.upstreamTimeoutMs,
     tunnelIdleMs: opts.tunnelIdleMs ?? d.tunnelIdleMs,
   };
+  // The proxy's own port joins the list once it is bound: a CONNECT to itself would be a proxy loop.
+  const listeners: Listener[] = [...(opts.selfListeners ?? [])];
   const sockets = new Set<Socket>();
   const track = (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   };
+  // Forwarded calls go to checked IP addresses (no lookup); `route` goes to the configured gateway URL.
   const dispatcher = new Agent({
-    connect: { timeout: limits.connectTimeoutMs, ...(opts.lookup ? { lookup: opts.lookup } : {}) },
+    connect: { timeout: limits.connectTimeoutMs },
     headersTimeout: limits.upstreamTimeoutMs,
     bodyTimeout: limits.upstreamTimeoutMs,
   });
   const core: ProxyCore = {
     classifier: createClassifier(opts.catalogue ?? loadCatalogue(), { maxBodyBytes: limits.maxInspectBytes }),
-    decide: createEgressPolicy(opts.policy),
+    decide: createDestinationPolicy({
+      policy: compileEgressPolicy(opts.policy),
+      resolve: opts.resolve ?? systemResolver,
+      resolveTimeoutMs: limits.connectTimeoutMs,
+      isSelf: createSelfCheck(() => listeners),
+    }),
     identify: (headers, remote) => identifyCaller(headers, remote, opts.authenticate, opts.requireAuth === true),
     ledger: createShadowLedger({ audit: opts.audit, metrics: opts.metrics, logger: opts.logger, maxPairs: opts.summaryMaxPairs ?? d.summaryMaxPairs, now: opts.now }),
     advice: { gatewayUrl: opts.gatewayUrl?.replace(/\/+$/, ''), routes: opts.routes ?? d.routes },
     dispatcher,
     logger: opts.logger,
-    lookup: opts.lookup,
     limits,
     track,
   };
@@ -117,6 +128,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     });
   });
   const address = server.address() as AddressInfo;
+  listeners.push({ host: address.address, port: address.port });
   opts.logger.info({ host: address.address, port: address.port }, 'egress proxy listening');
 
   return {

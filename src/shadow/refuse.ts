@@ -47,3 +47,41 @@ export function rawResponse(err: SluiceError, kind: 'openai' | 'anthropic'): str
   const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
   return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
 }
+
+const CLASS_TEXT: Record<string, string> = {
+  loopback: 'a loopback address',
+  unspecified: 'an unspecified address',
+  'link-local': 'a link-local address',
+  metadata: 'a cloud metadata address',
+  private: 'a private address',
+  multicast: 'a multicast address',
+  reserved: 'a reserved address',
+  self: "one of Sluice's own listeners",
+};
+
+/**
+ * A refusal of a destination (not of an LLM call): default-deny, a host rule, or a protected address. The
+ * message names the destination as the caller wrote it and the kind of address, never the resolved address.
+ */
+export function egressDenied(authority: string, verdict: { rule: string; protectedClass?: string }): SluiceError {
+  const why = verdict.protectedClass
+    ? `it is ${CLASS_TEXT[verdict.protectedClass] ?? 'a protected address'}, reachable only when an egress.policy.hosts rule names it`
+    : verdict.rule === 'default'
+      ? 'no egress.policy.hosts rule allows it and the default is block'
+      : `the egress rule ${verdict.rule} blocks it`;
+  return new SluiceError('SLUICE_EGRESS_DENIED', `Sluice's egress proxy refuses ${authority}: ${why}.`);
+}
+
+/** The classification of a call refused before it could be classified (malformed target, proxy auth). */
+export const NOT_CLASSIFIED = Object.freeze({ matched: false, signatures: [] as string[] });
+
+/** The answer for a destination refused by policy or as a protected address. */
+export function refusalError(host: string, port: number, c: { matched: boolean }, v: { rule: string; refusal?: string; protectedClass?: string }, advice: GatewayAdvice): SluiceError {
+  // A shadow-AI call refused by policy is told where to send it instead; anything else is told why.
+  if (c.matched && v.refusal !== 'protected') return blockError(host, 'policy', advice);
+  return egressDenied(host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, v);
+}
+
+export function unreachable(authority: string): SluiceError {
+  return new SluiceError('SLUICE_UPSTREAM_UNREACHABLE', `Sluice's egress proxy could not resolve ${authority}.`);
+}

@@ -1,15 +1,16 @@
 // HTTPS through the egress proxy: CONNECT host:port. Sluice does not intercept TLS, so the decision is made
-// on the target host alone, before any DNS lookup or connection; allowed tunnels then copy bytes both ways.
+// on the destination alone: host rules, the catalogue, the default, then (for names, resolved once) the
+// address. An allowed tunnel connects to the checked address and copies bytes both ways.
 import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SluiceError, toSluiceError } from '../errors.js';
 import { classifyUpstreamError } from '../upstream/forward.js';
+import type { Ip } from './address.js';
 import type { ProxyCore } from './core.js';
-import type { ShadowCall } from './ledger.js';
-import { noteOnce } from './ledger.js';
-import { splitAuthority } from './hosts.js';
-import { blockError, errorKind, rawResponse } from './refuse.js';
+import { noteOnce, type EgressCall } from './ledger.js';
+import { NOT_CLASSIFIED, blockError, errorKind, rawResponse, refusalError, unreachable } from './refuse.js';
+import { authorityText, parseConnectTarget } from './target.js';
 
 export function createConnectHandler(core: ProxyCore): (req: IncomingMessage, client: Duplex, head: Buffer) => void {
   return function handleConnect(req, client, head) {
@@ -23,33 +24,43 @@ export function createConnectHandler(core: ProxyCore): (req: IncomingMessage, cl
 
   async function tunnel(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const remote = socket.remoteAddress ?? '';
-    const target = splitAuthority(req.url ?? '', 443);
-    if (!target) return answer(socket, new SluiceError('SLUICE_BAD_REQUEST', 'CONNECT needs a host:port target'), 'openai');
+    const raw = req.url ?? '';
+    const dest = parseConnectTarget(raw);
+    const early = (host: string, port: number, rule: string, err: SluiceError, identity?: EgressCall['identity']) => {
+      const call: EgressCall = { mode: 'connect', source: remote, identity, host, port, method: 'CONNECT', classification: NOT_CLASSIFIED, verdict: { action: 'block', rule }, action: 'block' };
+      noteOnce(core.ledger, call)(err.status === 401 ? 407 : err.status, err.code);
+      answer(socket, err, 'openai');
+    };
+    if (!dest) return early('(malformed)', 0, 'malformed', new SluiceError('SLUICE_BAD_REQUEST', 'CONNECT needs a host:port target'));
     let caller;
     try {
       caller = await core.identify(req.headers, remote);
     } catch (err) {
-      return answer(socket, toSluiceError(err), 'openai');
+      return early(dest.host, dest.port, 'auth', toSluiceError(err));
     }
-    const c = core.classifier.classify({ host: target.host });
-    if (!c.matched) return open(socket, target, head);
-
-    const verdict = core.decide(target.host, c);
-    const call: ShadowCall = { mode: 'connect', source: remote, identity: caller.identity, host: target.host, port: target.port, method: 'CONNECT', classification: c, verdict, action: verdict.action };
-    if (verdict.action === 'block' || verdict.action === 'route') {
-      const err = blockError(target.host, verdict.action === 'route' ? 'https-route' : 'policy', core.advice);
-      call.action = 'block';
-      call.status = err.status;
-      core.ledger.note(call);
+    const c = core.classifier.classify({ host: dest.host });
+    const v = await core.decide(dest, c);
+    const call: EgressCall = { mode: 'connect', source: remote, identity: caller.identity, host: dest.host, port: dest.port, address: v.address?.text, method: 'CONNECT', classification: c, verdict: v, action: v.action };
+    const note = noteOnce(core.ledger, call);
+    if (v.refusal === 'unresolvable') {
+      const err = unreachable(authorityText(dest.host, dest.port));
+      note(err.status, err.code);
       return answer(socket, err, errorKind(c.provider, undefined));
     }
-    open(socket, target, head, call);
+    if (v.action === 'block' || v.action === 'route') {
+      // Encrypted traffic cannot be re-sent to the gateway, so `route` is refused here.
+      const err = v.action === 'route' ? blockError(dest.host, 'https-route', core.advice) : refusalError(dest.host, dest.port, c, v, core.advice);
+      call.action = 'block';
+      note(err.status);
+      return answer(socket, err, errorKind(c.provider, undefined));
+    }
+    open(socket, v.address!, dest.port, head, note);
   }
 
-  function open(client: Socket, target: { host: string; port: number }, head: Buffer, call?: ShadowCall): void {
-    const upstream = connect({ host: target.host, port: target.port, ...(core.lookup ? { lookup: core.lookup } : {}) });
+  function open(client: Socket, address: Ip, port: number, head: Buffer, note: (status: number | undefined, error?: string) => void): void {
+    // The checked address, never the name: a second lookup could answer differently (DNS rebinding).
+    const upstream = connect({ host: address.text, port, family: address.family });
     core.track(upstream);
-    const note = noteOnce(core.ledger, call);
     let connected = false;
     const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })), core.limits.connectTimeoutMs);
     upstream.once('connect', () => {

@@ -35,6 +35,13 @@ beforeAll(async () => {
         policy: { default: 'block', signatures: { 'header:*': 'route', 'path:*': 'log', 'body:*': 'log' } },
       },
     },
+    // The mock provider stands in for an internal service on this host, reachable by name through one rule.
+    // Loopback is allowed too, so the gateway's and the proxy's own ports are refused as Sluice's own.
+    override: (c) => {
+      const egress = c.egress as { policy: Record<string, unknown> };
+      const port = new URL(c.connections[0].baseUrl).port;
+      return { ...c, egress: { ...egress, policy: { ...egress.policy, hosts: { [`localhost:${port}`]: 'log', '127.0.0.1': 'allow' } } } };
+    },
   });
   analyst = await stack.token(['analysts'], 'alice', 'flink-enrich');
 });
@@ -85,7 +92,7 @@ describe('HTTPS (CONNECT) to a catalogued provider', () => {
       expect(err.code).toBe('SLUICE_POLICY_BLOCKED');
       expect(err.message).toContain('api.openai.com');
       expect(err.message).toContain(`${stack.url}/v1`);
-      // Control: an uncatalogued target is tunnelled, and resolving it is visible to the same spy.
+      // Control: a target a host rule allows is tunnelled, and resolving it is visible to the same spy.
       const passed = await rawConnect(`localhost:${new URL(stack.mock.url).port}`);
       expect(passed.head).toMatch(/^HTTP\/1\.1 200/);
       const asked = lookup.mock.calls.map((c) => String(c[0]));
@@ -102,7 +109,7 @@ describe('plain HTTP with a pasted provider key, `route`', () => {
     const dispatcher = proxyAgent({ tunnel: false, token: analyst });
     // The official SDK pointed straight at the provider, as a job that ignores Sluice's base URL would be.
     const job = new OpenAI({
-      baseURL: `${stack.mock.url}/v1`,
+      baseURL: 'http://api.openai.com/v1',
       apiKey: PASTED_KEY,
       maxRetries: 0,
       fetch: ((url: string, init: object) => undiciFetch(url, { ...init, dispatcher })) as unknown as typeof fetch,
@@ -125,9 +132,9 @@ describe('plain HTTP with a pasted provider key, `route`', () => {
 });
 
 describe('plain HTTP without a provider key, `log`', () => {
-  it('passes straight through to the target', async () => {
+  it('passes straight through to the target a host rule names', async () => {
     const before = stack.mock.received.length;
-    const res = await request(`${stack.mock.url}/v1/chat/completions`, {
+    const res = await request(`http://localhost:${new URL(stack.mock.url).port}/v1/chat/completions`, {
       dispatcher: proxyAgent({ tunnel: false }),
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'shadow-logged-1' },
@@ -139,6 +146,19 @@ describe('plain HTTP without a provider key, `log`', () => {
     expect(stack.mock.received.length).toBe(before + 1);
     expect(got.headers['x-request-id']).toBe('shadow-logged-1');
     expect(got.headers.authorization).toBeUndefined(); // not the gateway: no credential injected
+  });
+});
+
+describe('not an open proxy', () => {
+  it("refuses the gateway's own /metrics and ports, and the egress port itself", async () => {
+    const res = await request(`${stack.url}/metrics`, { dispatcher: proxyAgent({ tunnel: false }) });
+    expect(res.statusCode).toBe(403);
+    expect(((await res.body.json()) as SummaryBody).error.code).toBe('SLUICE_EGRESS_DENIED');
+    const gatewayPort = new URL(stack.url).port;
+    expect((await rawConnect(`127.0.0.1:${gatewayPort}`)).head).toMatch(/^HTTP\/1\.1 403/);
+    expect((await rawConnect(`0x7f.1:${stack.sluice.egress!.port}`)).head).toMatch(/^HTTP\/1\.1 403/);
+    // Default block: a destination no rule allows is refused too.
+    expect((await rawConnect('example.com:443')).head).toMatch(/^HTTP\/1\.1 403/);
   });
 });
 
@@ -159,9 +179,12 @@ describe('GET /sluice/shadow', () => {
     expect(status).toBe(200);
     expect(json.byAction).toMatchObject({ block: 2, route: 1, log: 1, allow: 0 });
     const byHost = Object.fromEntries(json.entries.map((e) => [e.host, e]));
-    expect(byHost['api.openai.com']).toMatchObject({ source: '127.0.0.1', provider: 'openai', count: 2, actions: { block: 2 }, signatures: ['host:openai'] });
-    expect(byHost['127.0.0.1']).toMatchObject({ source: '127.0.0.1', count: 2, actions: { route: 1, log: 1 }, subjects: ['alice'] });
-    expect(byHost['127.0.0.1'].signatures).toEqual(expect.arrayContaining(['header:openai-key', 'path:openai-chat']));
+    expect(byHost['api.openai.com']).toMatchObject({ source: '127.0.0.1', provider: 'openai', count: 3, actions: { block: 2, route: 1 }, subjects: ['alice'] });
+    expect(byHost['api.openai.com'].signatures).toEqual(expect.arrayContaining(['host:openai', 'header:openai-key', 'path:openai-chat']));
+    expect(byHost.localhost).toMatchObject({ source: '127.0.0.1', count: 1, actions: { log: 1 } });
+    expect(byHost.localhost.signatures).toEqual(expect.arrayContaining(['path:openai-chat']));
+    // Calls that are not LLM calls (the refusals above) are audited but are not shadow calls.
+    expect(json.entries).toHaveLength(2);
   });
 
   it('refuses callers outside the reviewer groups', async () => {
@@ -180,9 +203,22 @@ describe('audit trail (read after closing)', () => {
     expect(shadow.map((r) => r.detail!.action).sort()).toEqual(['block', 'block', 'log', 'route']);
     const routed = shadow.find((r) => r.detail!.action === 'route')!;
     expect(routed).toMatchObject({ decision: 'allowed', status: 200, source: '127.0.0.1', identity: { subject: 'alice', job: 'flink-enrich' } });
-    expect(routed.detail).toMatchObject({ mode: 'http', host: '127.0.0.1', method: 'POST', path: '/v1/chat/completions', rule: 'signature:header:*' });
+    expect(routed.detail).toMatchObject({ mode: 'http', host: 'api.openai.com', method: 'POST', path: '/v1/chat/completions', rule: 'signature:header:*' });
+    expect(routed.detail!.address).toBeUndefined(); // routed to the gateway: the provider's name was never resolved
     const logged = shadow.find((r) => r.detail!.action === 'log')!;
     expect(logged).toMatchObject({ decision: 'allowed', status: 200, identity: null });
+    expect(logged.detail).toMatchObject({ host: 'localhost', address: '127.0.0.1', rule: `host:localhost:${new URL(stack.mock.url).port}` });
+
+    const egress = records.filter((r) => r.kind === 'egress').map((r) => [r.decision, r.detail!.mode, r.detail!.host, r.detail!.rule]);
+    const gatewayPort = new URL(stack.url).port;
+    expect(egress).toEqual([
+      ['allowed', 'connect', 'localhost', `host:localhost:${new URL(stack.mock.url).port}`],
+      ['blocked', 'http', '127.0.0.1', 'protected:self'],
+      ['blocked', 'connect', '127.0.0.1', 'protected:self'],
+      ['blocked', 'connect', '127.0.0.1', 'protected:self'],
+      ['blocked', 'connect', 'example.com', 'default'],
+    ]);
+    expect(records.find((r) => r.kind === 'egress' && r.detail!.mode === 'http')!.detail).toMatchObject({ port: Number(gatewayPort), path: '/metrics' });
     const blocked = shadow.filter((r) => r.detail!.action === 'block');
     for (const b of blocked) expect(b).toMatchObject({ decision: 'blocked', status: 403, detail: { mode: 'connect', host: 'api.openai.com', rule: 'default' } });
 

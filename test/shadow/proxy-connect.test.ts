@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type Socket } from 'node:net';
 import { ProxyAgent, request } from 'undici';
 import { SluiceError } from '../../src/errors.js';
 import type { Identity } from '../../src/types.js';
-import { TLS, startEcho, startHttpsProvider, startTestProxy, type TestProxy } from './helpers.js';
+import { TLS, rawConnect, startEcho, startHttpsProvider, startTestProxy, type TestProxy } from './helpers.js';
 
 const GATEWAY = 'http://sluice.test:8080';
 const cleanup: Array<() => Promise<void>> = [];
@@ -15,27 +14,6 @@ async function proxyWith(opts: Parameters<typeof startTestProxy>[0]): Promise<Te
   const p = await startTestProxy({ gatewayUrl: GATEWAY, ...opts });
   cleanup.push(p.close);
   return p;
-}
-
-/** Sends a raw CONNECT and returns the response head (and the whole body for refusals). */
-function rawConnect(port: number, target: string, extra = ''): Promise<{ head: string; body: string; socket: Socket }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let buf = '';
-    socket.on('error', reject);
-    socket.on('data', function onData(d: Buffer) {
-      buf += d.toString('latin1');
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const head = buf.slice(0, end);
-      if (head.startsWith('HTTP/1.1 200')) {
-        socket.off('data', onData);
-        return resolve({ head, body: '', socket });
-      }
-      socket.on('end', () => resolve({ head, body: buf.slice(end + 4), socket }));
-    });
-    socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${extra}\r\n`);
-  });
 }
 
 function agent(p: TestProxy, opts: ConstructorParameters<typeof ProxyAgent>[0] extends infer O ? Partial<Exclude<O, string | URL>> : never = {}): ProxyAgent {
@@ -68,17 +46,29 @@ describe('CONNECT to catalogued LLM hosts', () => {
     expect(p.asked).toEqual([]);
   });
 
-  it('with `log`, decides first, then resolves and tunnels to the target', async () => {
+  it('with `log`, decides, resolves once, checks the address and tunnels to it', async () => {
     const provider = await startHttpsProvider();
     cleanup.push(provider.close);
-    const p = await proxyWith({ policy: { default: 'log' } });
+    // The provider stand-in listens on loopback, which only a rule naming it can reach.
+    const p = await proxyWith({ policy: { default: 'log', hosts: { [`127.0.0.1:${provider.port}`]: 'log' } } });
     const res = await request(`https://api.openai.com:${provider.port}/v1/models`, { dispatcher: agent(p) });
     expect(res.statusCode).toBe(200);
     expect((await res.body.json()) as object).toMatchObject({ object: 'list', path: '/v1/models' });
     expect(p.asked).toEqual(['api.openai.com']);
     expect(p.records).toHaveLength(1);
-    expect(p.records[0]).toMatchObject({ decision: 'allowed', status: 200 });
-    expect(p.records[0].detail).toMatchObject({ action: 'log', port: provider.port });
+    expect(p.records[0]).toMatchObject({ kind: 'shadow', decision: 'allowed', status: 200 });
+    expect(p.records[0].detail).toMatchObject({ action: 'log', host: 'api.openai.com', port: provider.port, address: '127.0.0.1', rule: `host:127.0.0.1:${provider.port}` });
+  });
+
+  it('with `log`, refuses a catalogued host that resolves to loopback', async () => {
+    const provider = await startHttpsProvider();
+    cleanup.push(provider.close);
+    const p = await proxyWith({ policy: { default: 'log' } });
+    const { head, body } = await rawConnect(p.proxy.port, `api.openai.com:${provider.port}`);
+    expect(head).toMatch(/^HTTP\/1\.1 403/);
+    expect(JSON.parse(body).error).toMatchObject({ code: 'SLUICE_EGRESS_DENIED' });
+    expect(p.records[0]).toMatchObject({ kind: 'shadow', decision: 'blocked', status: 403 });
+    expect(p.records[0].detail).toMatchObject({ action: 'block', policyAction: 'log', rule: 'protected:loopback', address: '127.0.0.1' });
   });
 
   it('a per-host rule wins over the default', async () => {
@@ -100,7 +90,7 @@ describe('CONNECT to catalogued LLM hosts', () => {
   });
 
   it('records an unreachable target as a 502', async () => {
-    const p = await proxyWith({ policy: { default: 'log' } });
+    const p = await proxyWith({ policy: { default: 'block', hosts: { 'api.openai.com': 'log' } } });
     const { head } = await rawConnect(p.proxy.port, 'api.openai.com:1');
     expect(head).toMatch(/^HTTP\/1\.1 502/);
     expect(p.records[0]).toMatchObject({ status: 502, error: 'SLUICE_UPSTREAM_UNREACHABLE' });
@@ -108,33 +98,37 @@ describe('CONNECT to catalogued LLM hosts', () => {
 });
 
 describe('CONNECT to other targets', () => {
-  it('tunnels bytes both ways and records nothing', async () => {
+  it('tunnels bytes both ways to a destination a rule allows, and records the tunnel', async () => {
     const echo = await startEcho();
     cleanup.push(echo.close);
-    const p = await proxyWith({});
+    const p = await proxyWith({ policy: { default: 'block', hosts: { [`127.0.0.1:${echo.port}`]: 'allow' } } });
     const { head, socket } = await rawConnect(p.proxy.port, `127.0.0.1:${echo.port}`);
     expect(head).toBe('HTTP/1.1 200 Connection Established');
     const back = new Promise<string>((r) => socket.once('data', (d) => r(d.toString())));
     socket.write('ping through the tunnel');
     expect(await back).toBe('ping through the tunnel');
     socket.destroy();
-    expect(p.records).toEqual([]);
+    expect(p.records).toHaveLength(1);
+    expect(p.records[0]).toMatchObject({ kind: 'egress', decision: 'allowed', status: 200, source: '127.0.0.1' });
+    expect(p.records[0].detail).toEqual({ mode: 'connect', host: '127.0.0.1', port: echo.port, address: '127.0.0.1', method: 'CONNECT', action: 'allow', rule: `host:127.0.0.1:${echo.port}` });
+    expect(p.asked).toEqual([]);
   });
 
   it('carries a real TLS client through the tunnel', async () => {
     const provider = await startHttpsProvider();
     cleanup.push(provider.close);
-    const p = await proxyWith({});
+    const p = await proxyWith({ policy: { default: 'block', hosts: { [`localhost:${provider.port}`]: 'allow' } } });
     const res = await request(`https://localhost:${provider.port}/hello`, { dispatcher: agent(p) });
     expect(res.statusCode).toBe(200);
     expect(((await res.body.json()) as { path: string }).path).toBe('/hello');
-    expect(p.records).toEqual([]);
+    expect(p.records[0]).toMatchObject({ kind: 'egress', decision: 'allowed', detail: { host: 'localhost', address: '127.0.0.1', rule: `host:localhost:${provider.port}` } });
   });
 
-  it('rejects a malformed CONNECT target', async () => {
+  it('rejects a malformed CONNECT target, and records the refusal', async () => {
     const p = await proxyWith({});
     const { head } = await rawConnect(p.proxy.port, 'no-port-here:abc');
     expect(head).toMatch(/^HTTP\/1\.1 400/);
+    expect(p.records[0]).toMatchObject({ kind: 'egress', decision: 'blocked', status: 400, error: 'SLUICE_BAD_REQUEST', detail: { rule: 'malformed' } });
   });
 });
 
@@ -166,7 +160,11 @@ describe('proxy authentication', () => {
     expect(bad.head.toLowerCase()).toContain('proxy-authenticate: bearer realm="sluice-egress"');
     const none = await rawConnect(p.proxy.port, 'example.com:443');
     expect(none.head).toMatch(/^HTTP\/1\.1 407/);
-    expect(p.records).toEqual([]);
+    expect(p.records.map((r) => [r.kind, r.decision, r.status, r.detail?.host, r.detail?.rule])).toEqual([
+      ['egress', 'blocked', 407, 'api.openai.com', 'auth'],
+      ['egress', 'blocked', 407, 'example.com', 'auth'],
+    ]);
+    expect(p.asked).toEqual([]);
   });
 
   it('records the source address only when no token is sent', async () => {

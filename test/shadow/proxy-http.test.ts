@@ -29,7 +29,8 @@ describe('plain-HTTP detection', () => {
     ['body', 'POST', '/jobs/run', { 'content-type': 'application/json' }, '{"messages": [ {"role": "user", "content": "hi"} ]}', ['body:openai-messages']],
   ];
   it.each(cases)('finds a shadow call by %s and forwards it under `log`', async (_n, method, path, headers, body, ids) => {
-    const { p, upstream, client } = await setup({ policy: { default: 'log' } });
+    // An exact host rule names the (loopback) stand-in, so the call may reach it.
+    const { p, upstream, client } = await setup({ policy: { default: 'block', hosts: { 'llm.internal': 'log' } } });
     const port = upstream.port;
     const res = await request(`http://llm.internal:${port}${path}`, { dispatcher: client, method: method as 'GET', headers, body });
     expect(res.statusCode).toBe(200);
@@ -38,23 +39,37 @@ describe('plain-HTTP detection', () => {
     expect(upstream.seen).toHaveLength(1);
     expect(upstream.seen[0].url).toBe(path);
     expect(upstream.seen[0].body).toBe(body ?? '');
+    // Sent to the checked address, with the Host the caller meant.
+    expect(upstream.seen[0].headers.host).toBe(`llm.internal:${port}`);
     expect(p.asked).toEqual(['llm.internal']);
     expect(p.records).toHaveLength(1);
     expect(p.records[0]).toMatchObject({ kind: 'shadow', decision: 'allowed', status: 200 });
-    expect(p.records[0].detail).toMatchObject({ mode: 'http', host: 'llm.internal', port, path, signatures: ids.join(','), action: 'log' });
+    expect(p.records[0].detail).toMatchObject({ mode: 'http', host: 'llm.internal', port, address: '127.0.0.1', path, signatures: ids.join(','), action: 'log', rule: 'host:llm.internal' });
   });
 
-  it('passes other traffic through without a record', async () => {
-    const { p, upstream, client } = await setup();
+  it('forwards other traffic a rule allows, and records it', async () => {
+    const { p, upstream, client } = await setup({ policy: { default: 'block', hosts: { '127.0.0.1': 'allow' } } });
     const res = await request(`http://127.0.0.1:${upstream.port}/healthz?x=1`, { dispatcher: client });
     expect(res.statusCode).toBe(200);
     await res.body.dump();
     expect(upstream.seen[0].url).toBe('/healthz?x=1');
-    expect(p.records).toEqual([]);
+    expect(p.records).toHaveLength(1);
+    expect(p.records[0]).toMatchObject({ kind: 'egress', decision: 'allowed', status: 200 });
+    expect(p.records[0].detail).toMatchObject({ mode: 'http', host: '127.0.0.1', address: '127.0.0.1', path: '/healthz', action: 'allow', rule: 'host:127.0.0.1' });
+  });
+
+  it('refuses other traffic under `default: block` (default-deny), without resolving it', async () => {
+    const { p, upstream, client } = await setup();
+    const res = await request(`http://intranet.test:${upstream.port}/healthz`, { dispatcher: client });
+    expect(res.statusCode).toBe(403);
+    expect(((await res.body.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'SLUICE_EGRESS_DENIED', message: expect.stringContaining('the default is block') });
+    expect(upstream.seen).toEqual([]);
+    expect(p.asked).toEqual([]);
+    expect(p.records[0]).toMatchObject({ kind: 'egress', decision: 'blocked', status: 403, detail: { host: 'intranet.test', rule: 'default' } });
   });
 
   it('streams a body larger than the inspection bound through unchanged', async () => {
-    const { p, upstream, client } = await setup({ policy: { default: 'log' }, maxInspectBytes: 1024 });
+    const { p, upstream, client } = await setup({ policy: { default: 'log', hosts: { '127.0.0.1': 'log' } }, maxInspectBytes: 1024 });
     const big = JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(300_000) }] });
     const res = await request(`http://127.0.0.1:${upstream.port}/ingest`, { dispatcher: client, method: 'POST', body: big });
     await res.body.dump();
@@ -63,7 +78,7 @@ describe('plain-HTTP detection', () => {
   });
 
   it('never sends the proxy credential upstream', async () => {
-    const { upstream, p } = await setup({ policy: { default: 'log' } });
+    const { upstream, p } = await setup({ policy: { default: 'log', hosts: { '127.0.0.1': 'log' } } });
     const client = new ProxyAgent({ uri: p.url, proxyTunnel: false, token: 'Bearer sluice-secret' });
     cleanup.push(() => client.close());
     const res = await request(`http://127.0.0.1:${upstream.port}/v1/chat/completions`, { dispatcher: client, method: 'POST', body: chat });
@@ -72,7 +87,7 @@ describe('plain-HTTP detection', () => {
   });
 
   it('answers 502 in the provider shape when the target is down', async () => {
-    const { p, client } = await setup({ policy: { default: 'log' } });
+    const { p, client } = await setup({ policy: { default: 'log', hosts: { '127.0.0.1:1': 'log' } } });
     const res = await request('http://127.0.0.1:1/v1/chat/completions', { dispatcher: client, method: 'POST', body: chat });
     expect(res.statusCode).toBe(502);
     expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('SLUICE_UPSTREAM_UNREACHABLE');
@@ -146,7 +161,7 @@ describe('route', () => {
 it('keeps credentials out of logs and audit records', async () => {
   const lines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) });
-  const { p, upstream } = await setup({ policy: { default: 'log' }, logger, authenticate: async () => ({ subject: 'svc', groups: [], session: 's', via: 'service-key' }) });
+  const { p, upstream } = await setup({ policy: { default: 'log', hosts: { '127.0.0.1': 'log' } }, logger, authenticate: async () => ({ subject: 'svc', groups: [], session: 's', via: 'service-key' }) });
   const client = new ProxyAgent({ uri: p.url, proxyTunnel: false, token: 'Bearer proxy-secret-token' });
   cleanup.push(() => client.close());
   const res = await request(`http://127.0.0.1:${upstream.port}/v1beta/models/gemini-pro:generateContent?key=AIzaSECRET`, { dispatcher: client, method: 'POST', headers: { authorization: 'Bearer sk-live-secret', 'x-api-key': 'sk-ant-secret' }, body: chat });
@@ -159,7 +174,9 @@ it('keeps credentials out of logs and audit records', async () => {
 
 describe('GET /sluice/shadow', () => {
   it('summarises shadow calls by source and host for reviewers', async () => {
-    const { p, upstream, client } = await setup({ policy: { default: 'block', signatures: { 'path:ollama-generate': 'log' } } });
+    const gateway = await startRecorder(() => ({ routed: true }));
+    cleanup.push(gateway.close);
+    const { p, upstream, client } = await setup({ policy: { default: 'block', signatures: { 'path:openai-chat': 'route' } }, gatewayUrl: gateway.url });
     for (const path of ['/v1/chat/completions', '/v1/chat/completions', '/api/generate']) {
       const res = await request(`http://127.0.0.1:${upstream.port}${path}`, { dispatcher: client, method: 'POST', body: '{}' });
       await res.body.dump();
@@ -177,9 +194,9 @@ describe('GET /sluice/shadow', () => {
     expect(ok?.status).toBe(200);
     const summary = ok!.body as ReturnType<TestProxy['proxy']['summary']>;
     expect(summary.calls).toBe(3);
-    expect(summary.byAction).toMatchObject({ block: 2, log: 1 });
+    expect(summary.byAction).toMatchObject({ block: 1, route: 2 });
     expect(summary.entries).toEqual([
-      expect.objectContaining({ source: '127.0.0.1', host: '127.0.0.1', count: 3, actions: { block: 2, log: 1 }, signatures: ['path:ollama-generate', 'path:openai-chat'] }),
+      expect.objectContaining({ source: '127.0.0.1', host: '127.0.0.1', count: 3, actions: { block: 1, route: 2 }, signatures: ['path:ollama-generate', 'path:openai-chat'] }),
     ]);
     expect(summary.entries[0].firstSeen).toMatch(/^\d{4}-/);
 
