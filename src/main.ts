@@ -6,7 +6,7 @@ import { loadConfigFile, type LoadedConfig } from './config/load.js';
 import type { SluiceConfig } from './config/schema.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
-import { startHttpServer, type HttpServer } from './http/server.js';
+import { startFrontEnd, type EngineInfo, type FrontEnd } from './http/engine.js';
 import { createRouter } from './upstream/routes.js';
 import { createUpstreams, closeUpstreams } from './upstream/pools.js';
 import { createGateway, type Gateway } from './gateway.js';
@@ -42,6 +42,8 @@ export interface Sluice {
   config: SluiceConfig;
   gateway: Gateway;
   metrics: Metrics;
+  /** The HTTP front end that runs (uWS or node:http) and why. */
+  engine: EngineInfo;
   mock?: MockProvider;
   /** The egress (forward) proxy, when `egress.enabled`. */
   readonly egress?: EgressProxy;
@@ -174,7 +176,7 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
     vault,
   });
 
-  const server: HttpServer = await startHttpServer(config.server, gateway.handle);
+  const server: FrontEnd = await startFrontEnd(config.server, gateway.handle);
   closers.push(() => server.closeAll());
   const scheme = config.server.tls ? 'https' : 'http';
   const url = `${scheme}://${config.server.host}:${server.port}`;
@@ -193,7 +195,7 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
     admin.add(createShadowRoutes({ summary: () => egress!.summary(), authorizeReviewer }));
     closers.push(() => egress!.close());
   }
-  logger.info({ url, native: server.native, connections: config.connections.map((c) => c.name) }, 'sluice listening');
+  logger.info({ url, engine: server.engine, connections: config.connections.map((c) => c.name) }, 'sluice listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -202,6 +204,7 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
     config,
     gateway,
     metrics,
+    engine: server.engine,
     mock,
     get egress() {
       return egress;

@@ -13,6 +13,7 @@ export async function startCommand(choice: ConfigChoice): Promise<number> {
     process.stderr.write(`sluice: ${msg}\n`);
     return 1;
   }
+  process.stderr.write(`sluice: HTTP engine ${sluice.engine.name}: ${sluice.engine.build} (${sluice.engine.reason})\n`);
   if (sluice.config.demo.enabled) process.stderr.write(demoBanner(sluice));
   process.stderr.write(`sluice: listening on ${sluice.url}\n`);
   await new Promise<void>((resolve) => {

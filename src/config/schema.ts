@@ -14,7 +14,9 @@ export interface TlsConfig {
 export interface ServerConfig {
   host: string;
   port: number;
-  /** Run even when uWS fell back to its slow JS implementation. */
+  /** HTTP front end: native uWebSockets.js where a build loads (`auto` falls back to node:http), or forced. */
+  engine: 'auto' | 'uws' | 'node';
+  /** Deprecated, no effect: the uWS JS fallback never runs (the node engine replaces it). Accepted so old files load. */
   allowSlowFallback: boolean;
   maxHeaderBytes: number;
   maxBodyBytes: number;
@@ -152,7 +154,7 @@ export function readConfig(raw: unknown, r: Reader): SluiceConfig {
 
 function readServer(r: Reader, v: unknown): ServerConfig {
   const p = ['server'];
-  const o = r.obj(v, p, ['host', 'port', 'allowSlowFallback', 'maxHeaderBytes', 'maxBodyBytes', 'shutdownGraceMs', 'tls']);
+  const o = r.obj(v, p, ['host', 'port', 'engine', 'allowSlowFallback', 'maxHeaderBytes', 'maxBodyBytes', 'shutdownGraceMs', 'tls']);
   let tls: TlsConfig | undefined;
   if (o.tls !== undefined && o.tls !== null) {
     const t = r.obj(o.tls, [...p, 'tls'], ['certFile', 'keyFile', 'passphrase']);
@@ -161,6 +163,7 @@ function readServer(r: Reader, v: unknown): ServerConfig {
   return {
     host: r.str(o.host, [...p, 'host'], '127.0.0.1'),
     port: r.int(o.port, [...p, 'port'], 8080, 0, 65535),
+    engine: r.oneOf(o.engine, [...p, 'engine'], ['auto', 'uws', 'node'] as const, 'auto'),
     allowSlowFallback: r.bool(o.allowSlowFallback, [...p, 'allowSlowFallback'], false),
     maxHeaderBytes: r.int(o.maxHeaderBytes, [...p, 'maxHeaderBytes'], 16 * 1024, 1024, 1024 * 1024),
     maxBodyBytes: r.int(o.maxBodyBytes, [...p, 'maxBodyBytes'], 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { ServerConfig } from '../config/schema.js';
 import type { ClientExchange } from './exchange.js';
-import { loadUws } from './uws.js';
+import { loadUws, type LoadedUws } from './uws.js';
 import { SluiceError } from '../errors.js';
 
 export interface HttpServer {
@@ -25,14 +25,9 @@ function status(code: number): string {
   return s;
 }
 
-export async function startHttpServer(cfg: ServerConfig, handle: (x: ClientExchange) => void): Promise<HttpServer> {
-  const { uws, native } = loadUws();
-  if (!native && !cfg.allowSlowFallback) {
-    throw new Error(
-      'uWebSockets.js could not load its native binary and fell back to the slow JS implementation; ' +
-        'refusing to start (set server.allowSlowFallback: true to run anyway)',
-    );
-  }
+/** Starts the uWS front end with a native build (src/http/engine.ts chooses the engine and loads the build). */
+export async function startHttpServer(cfg: ServerConfig, handle: (x: ClientExchange) => void, loaded: LoadedUws = loadUws()): Promise<HttpServer> {
+  const { uws, native } = loaded;
   const app: TemplatedApp = cfg.tls
     ? uws.SSLApp({ cert_file_name: cfg.tls.certFile, key_file_name: cfg.tls.keyFile, passphrase: cfg.tls.passphrase })
     : uws.App();
@@ -91,7 +86,7 @@ function createExchange(res: HttpResponse, req: HttpRequest): ClientExchange {
     get aborted() { return aborted; },
     get started() { return started; },
     readBody(max) {
-      return readBody(res, headers, method, max, () => aborted);
+      return readBody(res, headers, method, max, () => aborted, (cb) => abortCbs.push(cb));
     },
     respond(code, hs, body, close = false) {
       if (aborted || finished) return;
@@ -138,7 +133,7 @@ function createExchange(res: HttpResponse, req: HttpRequest): ClientExchange {
   };
 }
 
-function readBody(res: HttpResponse, headers: Record<string, string>, method: string, max: number, isAborted: () => boolean): Promise<Uint8Array> {
+function readBody(res: HttpResponse, headers: Record<string, string>, method: string, max: number, isAborted: () => boolean, onAbort: (cb: () => void) => void): Promise<Uint8Array> {
   const declared = headers['content-length'];
   const chunked = /chunked/i.test(headers['transfer-encoding'] ?? '');
   if (!chunked && (declared === undefined || declared === '0') && (method === 'GET' || method === 'HEAD' || method === 'DELETE' || declared === '0')) {
@@ -153,6 +148,12 @@ function readBody(res: HttpResponse, headers: Record<string, string>, method: st
     let buf = new Uint8Array(exact >= 0 ? exact : 16 * 1024);
     let len = 0;
     let failed = false;
+    // The client went away mid-body: settle, or the exchange would never be audited nor leave the in-flight count.
+    onAbort(() => {
+      if (failed) return;
+      failed = true;
+      reject(new SluiceError('SLUICE_BAD_REQUEST', 'Client closed the connection before the request body was complete'));
+    });
     res.onData((ab, isLast) => {
       if (failed || isAborted()) return;
       const chunk = new Uint8Array(ab);

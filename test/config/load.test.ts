@@ -22,7 +22,7 @@ function problems(text: string, env: Record<string, string> = { KEY: 'k' }): str
 describe('config loading', () => {
   it('applies frozen defaults and interpolates the environment', () => {
     const { config } = parseConfig(minimal, '/etc/sluice.yaml', { KEY: 'sk-live' });
-    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8080, allowSlowFallback: false });
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8080, engine: 'auto', allowSlowFallback: false });
     expect(config.connections[0]).toMatchObject({ credential: 'sk-live', default: true, rejectUnauthorized: true });
     expect(config.policies.dir).toBe('/etc/policies');
     expect(Object.isFrozen(config.server)).toBe(true);
@@ -46,6 +46,7 @@ describe('config loading', () => {
     ['reserved name', minimal.replace('name: openai', 'name: sluice'), 'connections.0.name: must match'],
     ['duplicate names', `${minimal}  - name: openai\n    provider: openai\n    baseUrl: http://x/v1\n`, 'duplicate connection name "openai"'],
     ['threads', `inspection:\n  pool:\n    minThreads: 4\n    maxThreads: 2\n${minimal}`, 'inspection.pool.minThreads: must not exceed maxThreads'],
+    ['bad engine', `server:\n  engine: fast\n${minimal}`, '/etc/sluice.yaml:2: server.engine: expected one of: auto, uws, node'],
     ['bad enum', `audit:\n  fsync: sometimes\n${minimal}`, 'audit.fsync: expected one of: always, group'],
     ['yaml syntax', 'server: [\n', 'invalid YAML'],
     ['identity section', `identity:\n  issuers:\n    - { issuer: "https://x", jwksUri: "https://x/k", audience: 1 }\n${minimal}`, '/etc/sluice.yaml:3: identity.issuers[0].audience: expected a string'],

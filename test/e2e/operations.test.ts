@@ -1,5 +1,5 @@
-// Operations: TLS termination and verified HTTPS upstreams, the uWS fallback guard, graceful shutdown.
-import { spawnSync } from 'node:child_process';
+// Operations: TLS termination and verified HTTPS upstreams, the HTTP engine named at start, graceful shutdown.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -64,20 +64,32 @@ describe('TLS', () => {
   });
 });
 
-describe('uWebSockets.js fallback guard', () => {
-  it('refuses to start on the slow JS fallback unless allowed', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-fallback-'));
+describe('HTTP engine at start', () => {
+  it('names the engine that runs and why; a bad $SLUICE_ENGINE refuses to start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-engine-'));
     const file = join(dir, 'sluice.yaml');
-    const config = (allow: boolean) =>
-      `server: { port: 0, allowSlowFallback: ${allow} }\nconnections:\n  - { name: openai, provider: openai, baseUrl: "http://127.0.0.1:9/v1" }\npolicies: { dir: ${join(REPO, 'policies')}, watch: false }\naudit: { dir: ${join(dir, 'audit')} }\nlogging: { level: silent }\n`;
-    writeFileSync(file, config(false));
+    writeFileSync(
+      file,
+      `server: { port: 0, engine: node }\nconnections:\n  - { name: openai, provider: openai, baseUrl: "http://127.0.0.1:9/v1" }\npolicies: { dir: ${join(REPO, 'policies')}, watch: false }\naudit: { dir: ${join(dir, 'audit')} }\nlogging: { level: silent }\n`,
+    );
+    const env = { ...process.env };
+    delete env.SLUICE_ENGINE;
+    const child = spawn(process.execPath, [join(REPO, 'bin/sluice.js'), 'start', '--config', file], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const deadline = Date.now() + 20_000;
+    while (!err.includes('listening on') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    expect(err).toContain(`sluice: HTTP engine node: node:http (Node ${process.versions.node}) (server.engine: node)`);
+
     const refused = spawnSync(process.execPath, [join(REPO, 'bin/sluice.js'), 'start', '--config', file], {
-      env: { ...process.env, UWS_USE_FALLBACK: '1' },
+      env: { ...env, SLUICE_ENGINE: 'fast' },
       encoding: 'utf8',
       timeout: 20_000,
     });
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain('refusing to start');
+    expect(refused.stderr).toContain('SLUICE_ENGINE must be one of auto, uws, node');
   });
 });
 
