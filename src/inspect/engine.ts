@@ -49,7 +49,9 @@ function buildEngine(c: CompiledProfile): InspectionEngine {
       return inspectWith(c, getMatcher(), req.body, req.contentType, req.session);
     },
     createTextScanner: function createTextScanner(opts = {}) {
-      return createStreamScanner(c, opts.session ?? '', opts.holdBack ?? c.holdBack);
+      // A configured hold-back may raise the engine's, never lower it: below the longest match (PEM keys, JWTs)
+      // a secret split across deltas would be released before it is complete.
+      return createStreamScanner(c, opts.session ?? '', Math.max(opts.holdBack ?? 0, c.holdBack));
     },
   };
 }

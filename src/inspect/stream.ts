@@ -11,7 +11,7 @@ import type { IssuedToken, TextScanner } from './api.js';
 import type { CompiledProfile } from './compile.js';
 import { getMatcher } from './matcher.js';
 import { findMatches, type Match } from './find.js';
-import { replacement, rewrites } from './actions.js';
+import { replacement, rewrites, safeType } from './actions.js';
 
 const CONTEXT = 256;
 const EMPTY = new Uint8Array(0);
@@ -54,13 +54,16 @@ export function createStreamScanner(c: CompiledProfile, session: string, holdBac
     let out = '';
     let from = ctxLen;
     for (const x of matches) {
-      if (x.start < ctxLen || x.end > cut) continue;
+      if (x.end > cut || x.end <= ctxLen) continue;
       const slot = c.slots.get(x.code)!;
-      const start = released + (x.start - ctxLen);
-      findings.push({ detector: slot.id, type: slot.type, action: slot.action, start, end: start + (x.end - x.start) });
+      // A match that starts in the released context was decided earlier, unless it reaches into unreleased text:
+      // then its start went out unheld (a candidate that failed to pend). Fail closed: redact what is still here.
+      const tail = x.start < ctxLen;
+      const start = released + (Math.max(x.start, ctxLen) - ctxLen);
+      findings.push({ detector: slot.id, type: slot.type, action: slot.action, start, end: released + (x.end - ctxLen) });
       if (!rewrites(slot.action)) continue;
-      const r = replacement(slot, decoder.decode(bytes.subarray(x.start, x.end)), c.hmacKey, session, tokens);
-      out += decoder.decode(bytes.subarray(from, x.start)) + r;
+      const r = tail ? `[REDACTED:${safeType(slot.type)}]` : replacement(slot, decoder.decode(bytes.subarray(x.start, x.end)), c.hmacKey, session, tokens);
+      out += decoder.decode(bytes.subarray(from, Math.max(x.start, ctxLen))) + r;
       from = x.end;
     }
     out += decoder.decode(bytes.subarray(from, cut));

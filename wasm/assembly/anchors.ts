@@ -121,30 +121,45 @@ function isDashes(i: i32): bool {
   return at(i) == 45 && at(i + 1) == 45 && at(i + 2) == 45 && at(i + 3) == 45 && at(i + 4) == 45;
 }
 
-/** `-----BEGIN … PRIVATE KEY-----` through `-----END …-----`, or through the last body byte when cut off. */
+/**
+ * `-----BEGIN … PRIVATE KEY-----` through `-----END …-----`, or through the last body byte when cut off.
+ * Streaming: wherever the buffer ends (after `-----BEGIN`, inside the label or its dashes, inside the body or the
+ * footer) the candidate stays pending, so no prefix of a key is ever released on its own.
+ */
 function pem(r: usize, q: i32): void {
+  const n = len();
   let i = q + rLen(r);
+  if (i >= n) { pend(q); return; }
   if (at(i) != 32) return;
   i++;
   const labelStart = i;
-  while (i - labelStart < 64 && ((cls(at(i)) & (C_UPPER | C_DIGIT)) != 0 || at(i) == 32)) i++;
-  if (i >= len()) { pend(q); return; }
-  if (!isDashes(i) || !privateLabel(labelStart, i)) return;
+  while (i - labelStart < 64 && i < n && ((cls(at(i)) & (C_UPPER | C_DIGIT)) != 0 || at(i) == 32)) i++;
+  if (i >= n) { pend(q); return; }
+  if (at(i) != 45 || !privateLabel(labelStart, i)) return;
+  if (!isDashes(i)) {
+    // The buffer may end inside the closing dashes.
+    let k = i;
+    while (k < n && at(k) == 45) k++;
+    if (k >= n && k - i < 5) pend(q);
+    return;
+  }
   i += 5;
   const limit = q + rMax(r);
   let last = i;
-  while (i < limit && i < len()) {
+  while (i < limit && i < n) {
     if (isDashes(i) && at(i + 5) == 69 && at(i + 6) == 78 && at(i + 7) == 68) {
       let k = i + 8;
-      while (k < i + 80 && k < len() && !isDashes(k)) k++;
-      if (isDashes(k)) { emit(rCode(r), q, k + 5); return; }
+      while (k < i + 80 && k < n && !isDashes(k)) k++;
+      if (isDashes(k) && k + 5 <= n) { emit(rCode(r), q, k + 5); return; }
+      // The footer runs into the end of the buffer: more may follow.
+      if (k + 5 > n) pend(q);
       break;
     }
     if (!inSet(at(i), CS_PEM)) break;
     i++;
     if (at(i - 1) > 32) last = i;
   }
-  if (i >= len()) pend(q);
+  if (i >= n) pend(q);
   emit(rCode(r), q, last);
 }
 

@@ -48,7 +48,8 @@ export function initTables(): void {
     if (alnum || b == 95) s |= CS_WORD;
     if (alnum || b == 45) s |= CS_ALNUMDASH;
     if (alnum || b == 43 || b == 47) s |= CS_B64;
-    if (has("+/=\r\n\t :,-", b)) s |= CS_PEM;
+    // Backslash: a key inside a JSON string (tool-call arguments) carries its line breaks as `\n`.
+    if (has("+/=\r\n\t :,-\\", b)) s |= CS_PEM;
     store<u8>(CLS + <usize>b, <u8>c);
     store<u8>(CS + <usize>b, <u8>s);
   }
