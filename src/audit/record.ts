@@ -3,7 +3,7 @@
 import type { AuditDecision, FindingSummary, TokenUsage } from '../types.js';
 import type { RequestContext } from '../context.js';
 
-export type AuditKind = 'exchange' | 'checkpoint' | 'auth_failure' | 'shadow' | 'egress' | 'approval';
+export type AuditKind = 'exchange' | 'checkpoint' | 'auth_failure' | 'shadow' | 'egress' | 'approval' | 'console';
 
 export interface AuditIdentity {
   subject: string;

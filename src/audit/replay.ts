@@ -11,9 +11,7 @@ const RULE = '─'.repeat(WIDTH);
 /** Returns the number of records shown. */
 export async function runReplay(dir: string, session: string, io: CliIo): Promise<number> {
   let turn = 0;
-  const needle = `"session":${JSON.stringify(session)}`;
-  for await (const rec of readRecords(dir, (t) => t.includes(needle))) {
-    if (rec.kind === 'checkpoint' || rec.identity?.session !== session) continue;
+  for await (const rec of sessionRecords(dir, session)) {
     if (turn === 0) await emit(io.stdout, `Session ${clean(session)}\n`);
     await emit(io.stdout, formatTurn(rec, ++turn));
   }
@@ -21,16 +19,59 @@ export async function runReplay(dir: string, session: string, io: CliIo): Promis
   return turn;
 }
 
-export function formatTurn(r: AuditRecord, turn: number): string {
-  const out: string[] = [RULE, `#${turn}  ${r.time}  ${r.kind}  request ${r.requestId ?? '-'}  (seq ${r.seq})`];
+/** The records of one session in chain order (checkpoints left out), streamed. */
+export async function* sessionRecords(dir: string, session: string): AsyncGenerator<AuditRecord & { file: string; line: number }> {
+  const needle = `"session":${JSON.stringify(session)}`;
+  for await (const rec of readRecords(dir, (t) => t.includes(needle))) {
+    if (rec.kind === 'checkpoint' || rec.identity?.session !== session) continue;
+    yield rec;
+  }
+}
+
+/** One turn as `replay` shows it, before it is laid out for a terminal (the CLI) or a page (the console). */
+export interface Turn {
+  n: number;
+  record: AuditRecord;
+  who: string | null;
+  model: string;
+  decision: string;
+  approval: string | null;
+  reason: string | null;
+  user: TurnText;
+  assistant: TurnText;
+}
+
+/** `text` is what was said (null when nothing was stored); `note` says what is missing or cut. */
+export interface TurnText {
+  text: string | null;
+  note: string;
+}
+
+export function turnOf(r: AuditRecord, n: number): Turn {
   const id = r.identity;
-  if (id) out.push(field('who', `${id.subject}${id.job ? ` · job ${id.job}` : ''}${id.groups.length ? ` · groups ${id.groups.join(',')}` : ''}`));
-  out.push(field('model', [r.model ?? '-', r.connection, r.route].filter(Boolean).join(' · ')));
-  out.push(field('decision', decisionLine(r)));
-  if (r.approver || r.approvalId) out.push(field('approval', `${r.approvalId ?? '-'}${r.approver ? ` by ${r.approver}` : ''}`));
-  if (r.justification) out.push(field('reason', r.justification));
-  out.push(...block('user', r.request, lastUserMessage));
-  out.push(...block('assistant', r.response, assistantText));
+  return {
+    n,
+    record: r,
+    who: id ? `${id.subject}${id.job ? ` · job ${id.job}` : ''}${id.groups.length ? ` · groups ${id.groups.join(',')}` : ''}` : null,
+    model: [r.model ?? '-', r.connection, r.route].filter(Boolean).join(' · '),
+    decision: decisionLine(r),
+    approval: r.approver || r.approvalId ? `${r.approvalId ?? '-'}${r.approver ? ` by ${r.approver}` : ''}` : null,
+    reason: r.justification || null,
+    user: turnText(r.request, lastUserMessage),
+    assistant: turnText(r.response, assistantText),
+  };
+}
+
+export function formatTurn(r: AuditRecord, n: number): string {
+  const t = turnOf(r, n);
+  const out: string[] = [RULE, `#${n}  ${r.time}  ${r.kind}  request ${r.requestId ?? '-'}  (seq ${r.seq})`];
+  if (t.who !== null) out.push(field('who', t.who));
+  out.push(field('model', t.model));
+  out.push(field('decision', t.decision));
+  if (t.approval !== null) out.push(field('approval', t.approval));
+  if (t.reason !== null) out.push(field('reason', t.reason));
+  out.push(...block('user', t.user));
+  out.push(...block('assistant', t.assistant));
   return out.join('\n') + '\n';
 }
 
@@ -46,11 +87,15 @@ function decisionLine(r: AuditRecord): string {
   return parts.join(' · ');
 }
 
-function block(label: string, body: BodyCapture | undefined, extract: (text: string) => string | undefined): string[] {
-  if (!body || body.mode === 'none' || body.text === undefined) return [field(label, body && body.bytes > 0 ? `(not stored, ${body.bytes} bytes)` : '(none)')];
-  const text = extract(body.text) ?? body.text;
-  const note = body.mode === 'truncated' ? `  … (stored ${Buffer.byteLength(body.text)} of ${body.bytes} bytes)` : '';
-  const lines = wrap(clean(text + note), WIDTH - 14);
+function turnText(body: BodyCapture | undefined, extract: (text: string) => string | undefined): TurnText {
+  if (!body || body.mode === 'none' || body.text === undefined) return { text: null, note: body && body.bytes > 0 ? `(not stored, ${body.bytes} bytes)` : '(none)' };
+  const note = body.mode === 'truncated' ? `… (stored ${Buffer.byteLength(body.text)} of ${body.bytes} bytes)` : '';
+  return { text: extract(body.text) ?? body.text, note };
+}
+
+function block(label: string, t: TurnText): string[] {
+  if (t.text === null) return [field(label, t.note)];
+  const lines = wrap(clean(t.text + (t.note ? `  ${t.note}` : '')), WIDTH - 14);
   return lines.map((l, i) => `  ${(i === 0 ? label : '').padEnd(10)} │ ${l}`);
 }
 

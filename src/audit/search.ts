@@ -95,12 +95,16 @@ export function tableRow(r: AuditRecord): string {
   return COLUMNS.map(([, w, get]) => cell(get(r).replace(/[\r\n\t]/g, ' '), w)).join(' ') + '\n';
 }
 
+/** Every record matching all filters, in chain order, streamed (raw lines are prefiltered before parsing). */
+export async function* searchRecords(dir: string, filter: SearchFilter): AsyncGenerator<AuditRecord & { file: string; line: number }> {
+  for await (const rec of readRecords(dir, linePrefilter(filter))) if (matches(rec, filter)) yield rec;
+}
+
 /** Returns the number of matching records. */
 export async function runSearch(dir: string, filter: SearchFilter, json: boolean, io: CliIo): Promise<number> {
   let count = 0;
   if (!json) await emit(io.stdout, tableHeader());
-  for await (const rec of readRecords(dir, linePrefilter(filter))) {
-    if (!matches(rec, filter)) continue;
+  for await (const rec of searchRecords(dir, filter)) {
     count++;
     const { file: _f, line: _l, ...plain } = rec;
     await emit(io.stdout, json ? JSON.stringify(plain) + '\n' : tableRow(rec));

@@ -41,6 +41,20 @@ export interface VerifyReport {
   errors: number;
   /** The first `maxIssues` problems (errors and warnings). */
   issues: VerifyIssue[];
+  /** The newest checkpoint in the trail, and whether its signature verified (null: no public key given). */
+  lastCheckpoint: LastCheckpoint | null;
+}
+
+export interface LastCheckpoint {
+  /** Seq and time of the checkpoint record itself. */
+  seq: number;
+  time: string;
+  file: string;
+  /** The record it signs. */
+  signedSeq: number;
+  signedHash: string;
+  kid: string;
+  signatureValid: boolean | null;
 }
 
 export interface VerifyOptions {
@@ -55,6 +69,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 interface Parsed {
   seq: number;
+  time: string;
   prev: string;
   hash: string;
   kind: string;
@@ -63,7 +78,7 @@ interface Parsed {
 
 export async function verifyAuditLog(opts: VerifyOptions): Promise<VerifyReport> {
   const maxIssues = opts.maxIssues ?? 1000;
-  const report: VerifyReport = { ok: true, files: 0, records: 0, checkpoints: 0, signaturesVerified: 0, lastSeq: 0, lastSignedSeq: 0, errors: 0, issues: [] };
+  const report: VerifyReport = { ok: true, files: 0, records: 0, checkpoints: 0, signaturesVerified: 0, lastSeq: 0, lastSignedSeq: 0, errors: 0, issues: [], lastCheckpoint: null };
   const recent = new Map<number, { hash: string; loc: string }>();
   let expected: number | undefined;
   let currentFile = '';
@@ -110,26 +125,32 @@ export async function verifyAuditLog(opts: VerifyOptions): Promise<VerifyReport>
         err('prev_mismatch', `prev does not match the hash of seq ${rec.seq - 1} (${want.loc}): a record was replaced or the chain re-hashed`);
       }
     }
-    if (rec.checkpoint) await checkCheckpoint(rec.checkpoint, l.file, l.line);
+    if (rec.checkpoint) {
+      const valid = await checkCheckpoint(rec.checkpoint, l.file, l.line);
+      const cp = rec.checkpoint;
+      report.lastCheckpoint = { seq: rec.seq, time: rec.time, file: l.file, signedSeq: cp.seq, signedHash: cp.hash, kid: cp.kid, signatureValid: valid };
+    }
     expected = Math.max(expected ?? 0, rec.seq + 1);
     report.lastSeq = Math.max(report.lastSeq, rec.seq);
     recent.set(rec.seq, { hash: rec.hash, loc: `${l.file}:${l.line}` });
     if (recent.size > HASH_WINDOW) recent.delete(recent.keys().next().value as number);
   }
 
-  async function checkCheckpoint(cp: CheckpointInfo, file: string, line: number): Promise<void> {
+  /** Whether the signature verified, or null without a public key. */
+  async function checkCheckpoint(cp: CheckpointInfo, file: string, line: number): Promise<boolean | null> {
     report.checkpoints++;
     const seen = recent.get(cp.seq)?.hash;
     if (seen === undefined) issue(file, line, 'warning', 'checkpoint_unresolved', `checkpoint signs seq ${cp.seq}, which is not among the preceding records`);
     else if (seen !== cp.hash) issue(file, line, 'error', 'checkpoint_mismatch', `checkpoint signs a different hash for seq ${cp.seq} than the log holds: records were rewritten`);
-    if (!opts.publicKey) return;
+    if (!opts.publicKey) return null;
     const problem = await checkCheckpointSignature(cp, opts.publicKey);
     if (problem) {
       issue(file, line, 'error', 'bad_signature', `checkpoint for seq ${cp.seq}: ${problem}`);
-      return;
+      return false;
     }
     report.signaturesVerified++;
     if (seen === cp.hash) report.lastSignedSeq = Math.max(report.lastSignedSeq, cp.seq);
+    return true;
   }
 
   if (report.checkpoints > 0 && !opts.publicKey) {
@@ -154,7 +175,7 @@ function parseRecord(text: string): (Parsed & { raw: Record<string, unknown> }) 
   if (!Number.isSafeInteger(r.seq) || typeof r.prev !== 'string' || typeof r.hash !== 'string' || !HEX64.test(r.hash)) return 'shape';
   const cp = r.kind === 'checkpoint' ? asCheckpoint(r.checkpoint) : undefined;
   if (r.kind === 'checkpoint' && !cp) return 'shape';
-  return { seq: r.seq as number, prev: r.prev, hash: r.hash, kind: String(r.kind), checkpoint: cp, raw: r };
+  return { seq: r.seq as number, time: typeof r.time === 'string' ? r.time : '', prev: r.prev, hash: r.hash, kind: String(r.kind), checkpoint: cp, raw: r };
 }
 
 function asCheckpoint(v: unknown): CheckpointInfo | undefined {

@@ -133,6 +133,18 @@ describe('audit verify', () => {
     expect(report.checkpoints).toBeGreaterThanOrEqual(3);
   });
 
+  it('reports the newest checkpoint: what it signs, when, and whether its signature verified', async () => {
+    const { dir, lines } = copyLog();
+    const cps = lines.map((l) => JSON.parse(l)).filter((r) => r.kind === 'checkpoint');
+    const last = cps[cps.length - 1];
+    const want = { seq: last.seq, time: last.time, signedSeq: last.checkpoint.seq, signedHash: last.checkpoint.hash, kid: last.checkpoint.kid };
+    expect((await verifyAuditLog({ dir, publicKey: loadPublicKey(publicFile) })).lastCheckpoint).toMatchObject({ ...want, signatureValid: true });
+    expect((await verifyAuditLog({ dir })).lastCheckpoint).toMatchObject({ ...want, signatureValid: null });
+    const other = keyPair(tmpDir());
+    expect((await verifyAuditLog({ dir, publicKey: loadPublicKey(other.publicFile) })).lastCheckpoint?.signatureValid).toBe(false);
+    expect((await verifyAuditLog({ dir: tmpDir() })).lastCheckpoint).toBeNull();
+  });
+
   it.each(CASES)('catches %s at the right file:line', async (_name, tamper) => {
     const log = copyLog();
     const want = tamper(log);
