@@ -32,6 +32,7 @@ import { createRedisVault } from './inspect/vault-redis.js';
 import { readEgressConfig } from './shadow/config.js';
 import { startEgressProxy, egressOptionsFrom, type EgressProxy } from './shadow/proxy.js';
 import { createShadowRoutes } from './shadow/routes.js';
+import { wireConsole, reloadTracker, CONSOLE_PATH } from './console/index.js';
 import { SluiceError } from './errors.js';
 import type { AdminRoutes } from './ports.js';
 import type { RequestContext } from './context.js';
@@ -39,6 +40,8 @@ import type { RequestContext } from './context.js';
 export interface Sluice {
   port: number;
   url: string;
+  /** The reviewer console, unless `console.enabled: false`. */
+  consoleUrl?: string;
   config: SluiceConfig;
   gateway: Gateway;
   metrics: Metrics;
@@ -85,13 +88,21 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
     // Service accounts of the demo issuer get tokens by client_credentials, as from a real IdP.
     demoRoutes = createTokenEndpoint({ dir: config.demo.dir, clients: config.demo.clients, logger: logger.child({ component: 'demo-issuer' }) });
   }
-  const auth = createAuthenticator(validateIdentityConfig(identityRaw, 'identity', baseDir));
+  const identity = validateIdentityConfig(identityRaw, 'identity', baseDir);
+  const auth = createAuthenticator(identity);
   closers.push(() => auth.close());
 
+  const reloads = reloadTracker();
   const policies = await createPolicyStore(config.policies.dir, {
     watch: config.policies.watch,
-    onReload: (p) => logger.info({ digest: p.digest.slice(0, 12), files: p.files.length }, 'policy reloaded'),
-    onError: (issues) => logger.error({ issues: issues.map(formatIssue) }, 'policy reload failed; keeping the previous policy'),
+    onReload: (p) => {
+      reloads.ok();
+      logger.info({ digest: p.digest.slice(0, 12), files: p.files.length }, 'policy reloaded');
+    },
+    onError: (issues) => {
+      reloads.failed(issues);
+      logger.error({ issues: issues.map(formatIssue) }, 'policy reload failed; keeping the previous policy');
+    },
   });
   closers.push(() => policies.close());
 
@@ -176,10 +187,18 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
     vault,
   });
 
+  let url = '';
+  const consoleRoutes = wireConsole({
+    config, identity, baseUrl: () => url, review: approvals.review, maxGrantMinutes: approvalsConfig.maxGrantMinutes,
+    policy: () => policies.current(), policyStatus: reloads.status, authenticate: (h, r) => auth.authenticate(h, r),
+    audit, shadowSummary: () => egress?.summary(), logger,
+  });
+  for (const r of consoleRoutes) admin.add(r);
+
   const server: FrontEnd = await startFrontEnd(config.server, gateway.handle);
   closers.push(() => server.closeAll());
   const scheme = config.server.tls ? 'https' : 'http';
-  const url = `${scheme}://${config.server.host}:${server.port}`;
+  url = `${scheme}://${config.server.host}:${server.port}`;
   const egressCfg = readEgressConfig(config.egress);
   if (egressCfg.enabled) {
     egress = await startEgressProxy({
@@ -195,12 +214,14 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
     admin.add(createShadowRoutes({ summary: () => egress!.summary(), authorizeReviewer }));
     closers.push(() => egress!.close());
   }
-  logger.info({ url, engine: server.engine, connections: config.connections.map((c) => c.name) }, 'sluice listening');
+  const consoleUrl = consoleRoutes.length > 0 ? `${url}${CONSOLE_PATH}` : undefined;
+  logger.info({ url, console: consoleUrl, engine: server.engine, connections: config.connections.map((c) => c.name) }, 'sluice listening');
 
   let closing: Promise<void> | undefined;
   return {
     port: server.port,
     url,
+    consoleUrl,
     config,
     gateway,
     metrics,

@@ -16,6 +16,7 @@ export async function startCommand(choice: ConfigChoice): Promise<number> {
   process.stderr.write(`sluice: HTTP engine ${sluice.engine.name}: ${sluice.engine.build} (${sluice.engine.reason})\n`);
   if (sluice.config.demo.enabled) process.stderr.write(demoBanner(sluice));
   process.stderr.write(`sluice: listening on ${sluice.url}\n`);
+  if (sluice.consoleUrl) process.stderr.write(`sluice: reviewer console at ${sluice.consoleUrl}${sluice.config.demo.enabled ? ' (demo sign-in: pick any user and groups)' : ''}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGTERM', stop);

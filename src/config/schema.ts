@@ -4,6 +4,7 @@ import { Reader } from './check.js';
 import { readIdentityConfig } from '../auth/config.js';
 import { readApprovalsConfig } from '../approval/config.js';
 import { readEgressConfig } from '../shadow/config.js';
+import { readConsoleConfig } from '../console/config.js';
 
 export interface TlsConfig {
   certFile: string;
@@ -120,11 +121,13 @@ export interface SluiceConfig {
   audit: AuditConfig;
   approvals: unknown;
   egress: unknown;
+  /** Validated by console/ (the reviewer console). */
+  console: unknown;
   stores: StoresConfig;
   logging: { level: string };
 }
 
-const SECTIONS = ['server', 'demo', 'identity', 'connections', 'inspection', 'policies', 'audit', 'approvals', 'egress', 'stores', 'logging'] as const;
+const SECTIONS = ['server', 'demo', 'identity', 'connections', 'inspection', 'policies', 'audit', 'approvals', 'egress', 'console', 'stores', 'logging'] as const;
 const NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
 // Paths the gateway owns; a connection may not shadow them.
 const RESERVED_NAMES = new Set(['v1', 'sluice', 'healthz', 'readyz', 'metrics']);
@@ -136,6 +139,7 @@ export function readConfig(raw: unknown, r: Reader): SluiceConfig {
   readIdentityConfig(top.identity ?? {}, r, ['identity']);
   readApprovalsConfig(top.approvals ?? {}, r, ['approvals']);
   readEgressConfig(top.egress ?? {}, r);
+  readConsoleConfig(top.console ?? {}, r, ['console']);
   const cfg: SluiceConfig = {
     server: readServer(r, top.server),
     demo: readDemo(r, top.demo),
@@ -146,6 +150,7 @@ export function readConfig(raw: unknown, r: Reader): SluiceConfig {
     audit: readAudit(r, top.audit),
     approvals: top.approvals ?? {},
     egress: top.egress ?? {},
+    console: top.console ?? {},
     stores: readStores(r, top.stores),
     logging: readLogging(r, top.logging),
   };

@@ -27,6 +27,8 @@ export interface StackOptions {
   /** Extra raw config merged over the defaults (top-level sections are merged one level deep). */
   config?: Record<string, Record<string, unknown> | unknown[]>;
   override?: (c: SluiceConfig) => SluiceConfig;
+  /** Demo mode (the demo issuer's browser sign-in for the console): main.ts then trusts the demo issuer itself. */
+  demoMode?: boolean;
 }
 
 export const REPO = resolve(import.meta.dirname, '../..');
@@ -38,8 +40,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const demo = await ensureDemoIssuer(demoDir);
   const base: Record<string, Record<string, unknown> | unknown[]> = {
     server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 2000 },
-    demo: { enabled: false },
-    identity: { issuers: [demoIssuerEntry(demo)], allowJobHeader: true },
+    demo: opts.demoMode ? { enabled: true, dir: demoDir, mockProviderPort: 0 } : { enabled: false },
+    identity: { issuers: opts.demoMode ? [] : [demoIssuerEntry(demo)], allowJobHeader: true },
     connections: [
       { name: 'openai', provider: 'openai', baseUrl: `${mock.url}/v1`, credential: 'sk-upstream-openai-secret', default: true },
       { name: 'anthropic', provider: 'anthropic', baseUrl: `${mock.url}/v1`, credential: 'sk-ant-upstream-secret' },
