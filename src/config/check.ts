@@ -1,20 +1,28 @@
 // Tiny typed readers for validating plain objects with exact messages (`server.port: expected an integer`).
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'ConfigError';
-  }
-}
+import { ConfigError, type Problem } from './problems.js';
+
+export { ConfigError };
+
+/** `['identity', 'issuers[0]', 'audience']` → `['identity', 'issuers', 0, 'audience']` */
+export const splitPath = (path: string[]): Array<string | number> =>
+  path.flatMap((k) => {
+    const m = /^(.+)\[(\d+)\]$/.exec(k);
+    return m ? [m[1], Number(m[2])] : /^\d+$/.test(k) ? [Number(k)] : [k];
+  });
 
 export class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly lineOf: (path: string[]) => number | undefined = () => undefined, private readonly file = '') {}
+  readonly problems: Problem[] = [];
+  constructor(
+    private readonly lineOf: (path: string[]) => number | undefined = () => undefined,
+    private readonly file = '',
+    private readonly sink?: (path: string[], message: string) => void,
+  ) {}
 
   fail(path: string[], message: string): void {
+    if (this.sink) return this.sink(path, message);
     const line = this.lineOf(path);
-    const where = this.file ? `${this.file}${line ? `:${line}` : ''}: ` : '';
-    this.problems.push(`${where}${path.join('.')}: ${message}`);
+    this.problems.push({ ...(this.file ? { file: this.file } : {}), ...(line ? { line } : {}), path: splitPath(path), message });
   }
 
   /** Reads an object, rejecting keys not in `known`. */

@@ -1,9 +1,15 @@
-// Load sluice.yaml: parse with positions, interpolate ${ENV}, validate, freeze.
+// Load sluice.yaml: parse with positions, substitute ${ENV} (typed by the schema), validate, resolve paths, freeze.
 import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
-import { parseYamlSource, interpolateEnv } from './yaml-source.js';
-import { Reader, ConfigError } from './check.js';
-import { readConfig, type SluiceConfig } from './schema.js';
+import * as v from 'valibot';
+import { parseYaml, interpolateEnv, dropNulls, type YamlSource } from './source.js';
+import { ConfigError, problemsFrom, type Problem } from './problems.js';
+import { ConfigSchema, type SluiceConfig } from './schema.js';
+import { Reader, splitPath } from './check.js';
+import { readIdentityConfig } from '../auth/config.js';
+import { readApprovalsConfig } from '../approval/config.js';
+import { readEgressConfig } from '../shadow/config.js';
+import { readConsoleConfig } from '../console/config.js';
 
 export { ConfigError };
 
@@ -20,29 +26,44 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
   try {
     text = readFileSync(abs, 'utf8');
   } catch (err) {
-    throw new ConfigError([`${file}: cannot read config file (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigError([{ file, path: [], message: `cannot read config file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }]);
   }
   return parseConfig(text, abs, env);
 }
 
+/** Every problem in the file at once, or the frozen config. */
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  let src;
-  try {
-    src = parseYamlSource(text, file);
-  } catch (err) {
-    throw new ConfigError([(err as Error).message]);
+  const { source, problems } = parseYaml(text, file, { aliases: true });
+  if (!source) throw new ConfigError(problems);
+  const { value, fromEnv, missing } = interpolateEnv(dropNulls(source.value ?? {}), env, ConfigSchema);
+  for (const m of missing) problems.push({ file, ...source.locate(m.path), path: m.path, message: `environment variable ${m.name} is not set and has no default` });
+  const unset = new Set(missing.map((m) => m.path.join('\0')));
+  const result = v.safeParse(ConfigSchema, value);
+  if (!result.success) {
+    const found = problemsFrom(result.issues, { schema: ConfigSchema, file, locate: source.locate, fromEnv });
+    // An unset variable is reported once, as unset, not again as the empty value it left behind.
+    problems.push(...found.filter((p) => !unset.has(p.path.join('\0'))));
   }
-  const missing: string[] = [];
-  const raw = interpolateEnv(src.value ?? {}, env, [], missing);
-  const reader = new Reader((path) => src.lineOf(path), file);
-  for (const m of missing) {
-    const [path, msg] = m.split(': ');
-    reader.fail(path.split('.'), msg);
-  }
-  const config = readConfig(raw, reader);
-  reader.done();
+  problems.push(...sectionProblems(value, source));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const baseDir = dirname(file);
-  return { config: deepFreeze(resolvePaths(config, baseDir)), baseDir, file };
+  return { config: deepFreeze(resolvePaths(result.output, baseDir)), baseDir, file };
+}
+
+// Sections owned by other steps are validated here too, so `check-config` reports every problem at once
+// (each step re-reads its raw section at start, e.g. auth adds the demo issuer first).
+function sectionProblems(value: unknown, source: YamlSource): Problem[] {
+  const top = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  const out: Problem[] = [];
+  const r = new Reader(() => undefined, '', (path, message) => {
+    const p = splitPath(path);
+    out.push({ file: source.file, ...source.locate(p), path: p, message });
+  });
+  readIdentityConfig(top.identity ?? {}, r, ['identity']);
+  readApprovalsConfig(top.approvals ?? {}, r, ['approvals']);
+  readEgressConfig(top.egress ?? {}, r);
+  readConsoleConfig(top.console ?? {}, r, ['console']);
+  return out;
 }
 
 function resolvePaths(c: SluiceConfig, base: string): SluiceConfig {

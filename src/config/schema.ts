@@ -1,349 +1,237 @@
-// The shape of sluice.yaml: typed, frozen defaults, validated with messages naming the key.
-import type { ProviderKind } from '../types.js';
-import { Reader } from './check.js';
-import { readIdentityConfig } from '../auth/config.js';
-import { readApprovalsConfig } from '../approval/config.js';
-import { readEgressConfig } from '../shadow/config.js';
-import { readConsoleConfig } from '../console/config.js';
+// The shape of sluice.yaml, written once: types, validation, messages, defaults, JSON Schema and the reference
+// tables in docs/configuration.md all come from this (scripts/schema.ts writes the last two).
+import * as v from 'valibot';
+import { at, bool, def, dict, int, list, obj, oneOf, opt, pattern, req, section, str, text } from './kit.js';
 
-export interface TlsConfig {
-  certFile: string;
-  keyFile: string;
-  passphrase?: string;
-}
-
-export interface ServerConfig {
-  host: string;
-  port: number;
-  /** HTTP front end: native uWebSockets.js where a build loads (`auto` falls back to node:http), or forced. */
-  engine: 'auto' | 'uws' | 'node';
-  /** Deprecated, no effect: the uWS JS fallback never runs (the node engine replaces it). Accepted so old files load. */
-  allowSlowFallback: boolean;
-  maxHeaderBytes: number;
-  maxBodyBytes: number;
-  shutdownGraceMs: number;
-  tls?: TlsConfig;
-}
-
-export interface ConnectionConfig {
-  name: string;
-  provider: ProviderKind;
-  baseUrl: string;
-  /** The provider secret Sluice injects; callers never see it. */
-  credential: string;
-  /** How the credential is sent: `bearer` (Authorization), `x-api-key` (Anthropic), `api-key` (Azure OpenAI). */
-  credentialHeader: 'bearer' | 'x-api-key' | 'api-key';
-  default: boolean;
-  anthropicVersion: string;
-  /** Extra headers sent upstream (e.g. OpenAI-Organization). */
-  headers: Record<string, string>;
-  connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  bodyTimeoutMs: number;
-  connections: number;
-  keepAliveTimeoutMs: number;
-  rejectUnauthorized: boolean;
-  caFile?: string;
-}
-
-export interface InspectionConfig {
-  /** Bodies smaller than this are scanned inline on the main thread; larger ones in the pool. */
-  inlineBelowBytes: number;
-  /** Characters per response stream held back while they could still start a match (0 = engine default). */
-  responseHoldBack: number;
-  maskResponses: boolean;
-  pool: {
-    minThreads: number;
-    maxThreads: number;
-    idleTimeoutMs: number;
-    maxQueue: number;
-    concurrentTasksPerWorker: number;
-    taskTimeoutMs: number;
-  };
-}
-
-export interface AuditConfig {
-  enabled: boolean;
-  dir: string;
-  fsync: 'always' | 'group';
-  groupCommitMs: number;
-  payloads: 'full' | 'truncated' | 'none';
-  truncateBytes: number;
-  rotateBytes: number;
-  checkpointEvery: number;
-  checkpointSeconds: number;
-  signingKeyFile?: string;
-}
-
-export interface DemoConfig {
-  enabled: boolean;
-  dir: string;
-  mockProviderPort: number;
-  /** OAuth2 client_credentials clients of the demo issuer's token endpoint (`POST /sluice/demo/token`). */
-  clients: DemoClientConfig[];
-}
-
-/** A service account of the demo issuer, like a Keycloak/Okta/Entra/Auth0 client-credentials client. */
-export interface DemoClientConfig {
-  id: string;
-  secret: string;
-  groups: string[];
-  /** Token subject; default: the client id. */
-  subject: string;
-  /** The job the token names (`azp`); default: the client id. */
-  job: string;
-  ttlSeconds: number;
-}
-
-export interface RedisStoreConfig {
-  /** `single` (url), `sentinel` (nodes = sentinels, masterName) or `cluster` (nodes = seed nodes). */
-  mode: 'single' | 'sentinel' | 'cluster';
-  url?: string;
-  nodes?: string[];
-  masterName?: string;
-  keyPrefix: string;
-  failOpen: boolean;
-}
-
-export interface StoresConfig {
-  /** Shared state for several instances (quotas, token vault, approvals). Absent: in-memory, per instance. */
-  redis?: RedisStoreConfig;
-}
-
-export interface SluiceConfig {
-  server: ServerConfig;
-  demo: DemoConfig;
-  /** Validated by auth/ (kept opaque here so the sections stay independent). */
-  identity: unknown;
-  connections: ConnectionConfig[];
-  inspection: InspectionConfig;
-  policies: { dir: string; watch: boolean; secret: string };
-  audit: AuditConfig;
-  approvals: unknown;
-  egress: unknown;
-  /** Validated by console/ (the reviewer console). */
-  console: unknown;
-  stores: StoresConfig;
-  logging: { level: string };
-}
-
-const SECTIONS = ['server', 'demo', 'identity', 'connections', 'inspection', 'policies', 'audit', 'approvals', 'egress', 'console', 'stores', 'logging'] as const;
 const NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
 // Paths the gateway owns; a connection may not shadow them.
-const RESERVED_NAMES = new Set(['v1', 'sluice', 'healthz', 'readyz', 'metrics']);
-
-export function readConfig(raw: unknown, r: Reader): SluiceConfig {
-  const top = r.obj(raw, [], SECTIONS);
-  // Sections owned by other steps are validated here too, so `check-config` reports every problem at once
-  // (each step re-reads its raw section at start, e.g. auth adds the demo issuer first).
-  readIdentityConfig(top.identity ?? {}, r, ['identity']);
-  readApprovalsConfig(top.approvals ?? {}, r, ['approvals']);
-  readEgressConfig(top.egress ?? {}, r);
-  readConsoleConfig(top.console ?? {}, r, ['console']);
-  const cfg: SluiceConfig = {
-    server: readServer(r, top.server),
-    demo: readDemo(r, top.demo),
-    identity: top.identity ?? {},
-    connections: readConnections(r, top.connections),
-    inspection: readInspection(r, top.inspection),
-    policies: readPolicies(r, top.policies),
-    audit: readAudit(r, top.audit),
-    approvals: top.approvals ?? {},
-    egress: top.egress ?? {},
-    console: top.console ?? {},
-    stores: readStores(r, top.stores),
-    logging: readLogging(r, top.logging),
-  };
-  return cfg;
-}
-
-function readServer(r: Reader, v: unknown): ServerConfig {
-  const p = ['server'];
-  const o = r.obj(v, p, ['host', 'port', 'engine', 'allowSlowFallback', 'maxHeaderBytes', 'maxBodyBytes', 'shutdownGraceMs', 'tls']);
-  let tls: TlsConfig | undefined;
-  if (o.tls !== undefined && o.tls !== null) {
-    const t = r.obj(o.tls, [...p, 'tls'], ['certFile', 'keyFile', 'passphrase']);
-    tls = { certFile: r.str(t.certFile, [...p, 'tls', 'certFile']), keyFile: r.str(t.keyFile, [...p, 'tls', 'keyFile']), passphrase: r.optStr(t.passphrase, [...p, 'tls', 'passphrase']) };
-  }
-  return {
-    host: r.str(o.host, [...p, 'host'], '127.0.0.1'),
-    port: r.int(o.port, [...p, 'port'], 8080, 0, 65535),
-    engine: r.oneOf(o.engine, [...p, 'engine'], ['auto', 'uws', 'node'] as const, 'auto'),
-    allowSlowFallback: r.bool(o.allowSlowFallback, [...p, 'allowSlowFallback'], false),
-    maxHeaderBytes: r.int(o.maxHeaderBytes, [...p, 'maxHeaderBytes'], 16 * 1024, 1024, 1024 * 1024),
-    maxBodyBytes: r.int(o.maxBodyBytes, [...p, 'maxBodyBytes'], 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    shutdownGraceMs: r.int(o.shutdownGraceMs, [...p, 'shutdownGraceMs'], 10_000, 0, 600_000),
-    tls,
-  };
-}
-
-function readDemo(r: Reader, v: unknown): DemoConfig {
-  const o = r.obj(v, ['demo'], ['enabled', 'dir', 'mockProviderPort', 'clients']);
-  return {
-    enabled: r.bool(o.enabled, ['demo', 'enabled'], false),
-    dir: r.str(o.dir, ['demo', 'dir'], '.sluice/demo'),
-    mockProviderPort: r.int(o.mockProviderPort, ['demo', 'mockProviderPort'], 9901, 0, 65535),
-    clients: readDemoClients(r, o.clients),
-  };
-}
-
+const RESERVED_NAMES = ['v1', 'sluice', 'healthz', 'readyz', 'metrics'];
 // Client ids become the job name, so they follow the same rule as x-sluice-job / x-sluice-session values.
-const CLIENT_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+const clientId = () => pattern(/^[A-Za-z0-9._:-]{1,128}$/, '1-128 characters of A-Z a-z 0-9 . _ : -');
 const MIN_CLIENT_SECRET = 16;
+const KiB = 1024;
+const MiB = 1024 * KiB;
 
-function readDemoClients(r: Reader, v: unknown): DemoClientConfig[] {
-  const seen = new Set<string>();
-  return r.arr(v, ['demo', 'clients']).map((item, i) => {
-    const p = ['demo', 'clients', String(i)];
-    const o = r.obj(item, p, ['id', 'secret', 'groups', 'subject', 'job', 'ttlSeconds']);
-    const id = r.str(o.id, [...p, 'id']);
-    if (id && !CLIENT_ID_RE.test(id)) r.fail([...p, 'id'], 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
-    if (seen.has(id)) r.fail([...p, 'id'], `duplicate client id "${id}"`);
-    seen.add(id);
-    const secret = r.str(o.secret, [...p, 'secret']);
-    if (typeof o.secret === 'string' && secret.length < MIN_CLIENT_SECRET) r.fail([...p, 'secret'], `must be at least ${MIN_CLIENT_SECRET} characters`);
-    const groups = r.arr(o.groups, [...p, 'groups']).map((g, j) => r.str(g, [...p, 'groups', String(j)]));
-    if (groups.length === 0) r.fail([...p, 'groups'], 'at least one group is required');
-    const job = r.str(o.job, [...p, 'job'], id);
-    if (job && !CLIENT_ID_RE.test(job)) r.fail([...p, 'job'], 'must be 1-128 characters of A-Z a-z 0-9 . _ : -');
-    return {
-      id,
-      secret,
-      groups,
-      subject: r.str(o.subject, [...p, 'subject'], id) || id,
-      job,
-      // Short by default, like most IdPs' service-account tokens (Keycloak: 5 min), so jobs exercise refresh.
-      ttlSeconds: r.int(o.ttlSeconds, [...p, 'ttlSeconds'], 300, 1, 86_400),
-    };
-  });
-}
+const isHttpUrl = (s: string): boolean => URL.canParse(s) && ['http:', 'https:'].includes(new URL(s).protocol);
+const httpUrl = () => v.pipe(text(), v.check(isHttpUrl, 'expected an http(s) URL'));
 
-function readConnections(r: Reader, v: unknown): ConnectionConfig[] {
-  const list = r.arr(v, ['connections']);
-  if (list.length === 0) r.fail(['connections'], 'at least one connection is required');
-  const out = list.map((item, i) => readConnection(r, item, ['connections', String(i)]));
-  const names = new Set<string>();
-  out.forEach((c, i) => {
-    if (names.has(c.name)) r.fail(['connections', String(i), 'name'], `duplicate connection name "${c.name}"`);
-    names.add(c.name);
-  });
-  const defaults = out.filter((c) => c.default);
-  if (defaults.length > 1) r.fail(['connections'], 'only one connection may be marked default');
-  if (defaults.length === 0 && out.length > 0) out[0].default = true;
-  return out;
-}
+const server = section({
+  host: def(str(), '127.0.0.1', 'Listen address (`0.0.0.0` to serve other hosts).'),
+  port: def(int(0, 65535), 8080, 'Listen port; `0` picks a free port.'),
+  engine: def(oneOf(['auto', 'uws', 'node']), 'auto', 'HTTP front end: native uWebSockets.js where a build loads (`auto` falls back to node:http), or forced.'),
+  allowSlowFallback: def(bool(), false, 'Deprecated, no effect: the uWS JS fallback never runs (the node engine replaces it). Accepted so old files load.'),
+  maxHeaderBytes: def(int(KiB, MiB), 16 * KiB, 'Request headers above this are refused (431).'),
+  maxBodyBytes: def(int(KiB, 1024 * MiB), 8 * MiB, 'Request bodies above this are refused (413).'),
+  shutdownGraceMs: def(int(0, 600_000), 10_000, 'On SIGTERM/SIGINT, how long in-flight requests may finish.'),
+  tls: opt(
+    obj({
+      certFile: req(text(), 'PEM certificate chain.'),
+      keyFile: req(text(), 'PEM private key.'),
+      passphrase: opt(str(), { description: 'Passphrase of the private key.', secret: true }),
+    }),
+    'Terminate TLS (uWS `SSLApp`).',
+  ),
+}, 'The HTTP listener.');
 
-function readConnection(r: Reader, v: unknown, p: string[]): ConnectionConfig {
-  const o = r.obj(v, p, ['name', 'provider', 'baseUrl', 'credential', 'credentialHeader', 'default', 'anthropicVersion', 'headers', 'timeouts', 'pool', 'tls']);
-  const name = r.str(o.name, [...p, 'name']);
-  if (name && (!NAME_RE.test(name) || RESERVED_NAMES.has(name))) r.fail([...p, 'name'], 'must match [a-z][a-z0-9-]* and not be a reserved path (v1, sluice, healthz, readyz, metrics)');
-  const baseUrl = r.str(o.baseUrl, [...p, 'baseUrl']);
-  try {
-    const u = new URL(baseUrl);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') r.fail([...p, 'baseUrl'], 'must be an http(s) URL');
-  } catch {
-    if (baseUrl) r.fail([...p, 'baseUrl'], 'is not a valid URL');
-  }
-  const t = r.obj(o.timeouts, [...p, 'timeouts'], ['connectMs', 'headersMs', 'bodyMs']);
-  const pool = r.obj(o.pool, [...p, 'pool'], ['connections', 'keepAliveTimeoutMs']);
-  const tls = r.obj(o.tls, [...p, 'tls'], ['rejectUnauthorized', 'caFile']);
-  const provider = r.oneOf(o.provider, [...p, 'provider'], ['openai', 'anthropic'] as const);
-  return {
-    name,
-    provider,
-    credentialHeader: r.oneOf(o.credentialHeader, [...p, 'credentialHeader'], ['bearer', 'x-api-key', 'api-key'] as const, provider === 'anthropic' ? 'x-api-key' : 'bearer'),
+const demo = section({
+  enabled: def(bool(), false, 'Start the mock provider on loopback and trust the demo issuer (`sluice token`).'),
+  dir: def(str(), '.sluice/demo', 'Demo issuer keys and the inspection secret.'),
+  mockProviderPort: def(int(0, 65535), 9901, 'Port of the mock OpenAI/Anthropic provider.'),
+  clients: def(
+    v.pipe(
+      list(
+        v.pipe(
+          obj({
+            id: req(clientId(), { description: 'Client id; also the default subject and job.', examples: ['spark-enrichment'] }),
+            secret: req(v.pipe(text(), v.minLength(MIN_CLIENT_SECRET, `must be at least ${MIN_CLIENT_SECRET} characters`)), { description: 'Client secret.', examples: ['${SPARK_CLIENT_SECRET}'], secret: true }),
+            groups: req(v.pipe(list(text()), v.minLength(1, 'at least one group is required')), { description: 'Groups the tokens carry.', examples: [['streaming-jobs']] }),
+            subject: opt(text(), 'Token subject (default: the client id).'),
+            job: opt(clientId(), 'The job the token names (`azp`; default: the client id).'),
+            // Short by default, like most IdPs' service-account tokens (Keycloak: 5 min), so jobs exercise refresh.
+            ttlSeconds: def(int(1, 86_400), 300, 'Token lifetime.'),
+          }),
+          v.transform((c) => ({ ...c, subject: c.subject ?? c.id, job: c.job ?? c.id })),
+        ),
+      ),
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        const seen = new Set<string>();
+        dataset.value.forEach((c, i) => {
+          if (seen.has(c.id)) addIssue({ message: `duplicate client id "${c.id}"`, path: at(i, 'id') });
+          seen.add(c.id);
+        });
+      }),
+    ),
+    [],
+    'OAuth2 client_credentials clients of the demo issuer (`POST /sluice/demo/token`), like a Keycloak/Okta/Entra/Auth0 service account.',
+  ),
+}, 'Demo mode: a local mock provider and token issuer.');
+
+const connection = v.pipe(
+  obj({
+    name: req(
+      v.pipe(
+        pattern(NAME_RE, 'a name of lower-case letters, digits and -, starting with a letter (at most 32)'),
+        v.check((s) => !RESERVED_NAMES.includes(s), `expected a name that is not a reserved path (${RESERVED_NAMES.join(', ')})`),
+      ),
+      { description: 'Path prefix: clients use `http://sluice:8080/<name>/v1`.', examples: ['openai'] },
+    ),
+    provider: req(oneOf(['openai', 'anthropic']), '`openai` (also vLLM, Ollama, Azure OpenAI, LiteLLM…) or `anthropic`.'),
+    baseUrl: req(httpUrl(), { description: 'Upstream base URL including `/v1`.', examples: ['https://api.openai.com/v1'] }),
+    credential: def(str(), '', { description: 'The provider secret Sluice injects (callers never see it).', examples: ['${OPENAI_API_KEY}'], secret: true }),
+    credentialHeader: opt(
+      oneOf(['bearer', 'x-api-key', 'api-key']),
+      'How the credential is sent: `bearer` (`Authorization: Bearer`), `x-api-key`, or `api-key` (Azure OpenAI keys). Default: `bearer` for openai, `x-api-key` for anthropic.',
+    ),
+    default: def(bool(), false, 'Also serves bare `/v1/...`; the first connection when none is marked.'),
+    anthropicVersion: def(str(), '2023-06-01', 'Sent when the client sends no `anthropic-version`.'),
+    headers: def(dict(str()), {}, { description: 'Extra headers sent upstream.', examples: [{ 'OpenAI-Organization': 'org-123' }] }),
+    timeouts: section({
+      connectMs: def(int(1), 10_000, 'Connecting to the upstream (504 when exceeded).'),
+      headersMs: def(int(1), 120_000, 'Waiting for the response headers (504 when exceeded).'),
+      bodyMs: def(int(1), 300_000, 'Idle time between response body chunks (504 when exceeded).'),
+    }),
+    pool: section({
+      connections: def(int(1, 65_536), 128, 'Sockets in the undici pool of this connection.'),
+      keepAliveTimeoutMs: def(int(1), 30_000, 'Idle keep-alive sockets are closed after this.'),
+    }),
+    tls: section({
+      rejectUnauthorized: def(bool(), true, 'Verify the upstream certificate.'),
+      caFile: opt(text(), 'PEM file with extra CA certificates.'),
+    }),
+  }),
+  v.transform(({ timeouts, pool, tls, credentialHeader, baseUrl, ...c }) => ({
+    ...c,
     baseUrl: baseUrl.replace(/\/+$/, ''),
-    credential: r.str(o.credential, [...p, 'credential'], ''),
-    default: r.bool(o.default, [...p, 'default'], false),
-    anthropicVersion: r.str(o.anthropicVersion, [...p, 'anthropicVersion'], '2023-06-01'),
-    headers: r.strMap(o.headers, [...p, 'headers']),
-    connectTimeoutMs: r.int(t.connectMs, [...p, 'timeouts', 'connectMs'], 10_000, 1),
-    headersTimeoutMs: r.int(t.headersMs, [...p, 'timeouts', 'headersMs'], 120_000, 1),
-    bodyTimeoutMs: r.int(t.bodyMs, [...p, 'timeouts', 'bodyMs'], 300_000, 1),
-    connections: r.int(pool.connections, [...p, 'pool', 'connections'], 128, 1, 65_536),
-    keepAliveTimeoutMs: r.int(pool.keepAliveTimeoutMs, [...p, 'pool', 'keepAliveTimeoutMs'], 30_000, 1),
-    rejectUnauthorized: r.bool(tls.rejectUnauthorized, [...p, 'tls', 'rejectUnauthorized'], true),
-    caFile: r.optStr(tls.caFile, [...p, 'tls', 'caFile']),
-  };
-}
+    /** How the credential is sent: `bearer` (Authorization), `x-api-key` (Anthropic), `api-key` (Azure OpenAI). */
+    credentialHeader: credentialHeader ?? (c.provider === 'anthropic' ? 'x-api-key' : 'bearer'),
+    connectTimeoutMs: timeouts.connectMs,
+    headersTimeoutMs: timeouts.headersMs,
+    bodyTimeoutMs: timeouts.bodyMs,
+    connections: pool.connections,
+    keepAliveTimeoutMs: pool.keepAliveTimeoutMs,
+    rejectUnauthorized: tls.rejectUnauthorized,
+    caFile: tls.caFile,
+  })),
+);
 
-function readInspection(r: Reader, v: unknown): InspectionConfig {
-  const p = ['inspection'];
-  const o = r.obj(v, p, ['inlineBelowBytes', 'responseHoldBack', 'maskResponses', 'pool']);
-  const q = r.obj(o.pool, [...p, 'pool'], ['minThreads', 'maxThreads', 'idleTimeoutMs', 'maxQueue', 'concurrentTasksPerWorker', 'taskTimeoutMs']);
-  const pp = [...p, 'pool'];
-  const minThreads = r.int(q.minThreads, [...pp, 'minThreads'], 1, 0, 256);
-  const maxThreads = r.int(q.maxThreads, [...pp, 'maxThreads'], 2, 1, 256);
-  if (minThreads > maxThreads) r.fail([...pp, 'minThreads'], 'must not exceed maxThreads');
-  return {
-    inlineBelowBytes: r.int(o.inlineBelowBytes, [...p, 'inlineBelowBytes'], 64 * 1024, 0),
-    responseHoldBack: r.int(o.responseHoldBack, [...p, 'responseHoldBack'], 0, 0, 65_536),
-    maskResponses: r.bool(o.maskResponses, [...p, 'maskResponses'], true),
-    pool: {
-      minThreads,
-      maxThreads,
-      idleTimeoutMs: r.int(q.idleTimeoutMs, [...pp, 'idleTimeoutMs'], 30_000, 0),
-      maxQueue: r.int(q.maxQueue, [...pp, 'maxQueue'], 256, 1),
-      concurrentTasksPerWorker: r.int(q.concurrentTasksPerWorker, [...pp, 'concurrentTasksPerWorker'], 1, 1, 64),
-      taskTimeoutMs: r.int(q.taskTimeoutMs, [...pp, 'taskTimeoutMs'], 5_000, 1),
-    },
-  };
-}
+const connections = req(
+  v.pipe(
+    v.array(connection, 'expected a list'),
+    v.minLength(1, 'at least one connection is required'),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const seen = new Set<string>();
+      dataset.value.forEach((c, i) => {
+        if (seen.has(c.name)) addIssue({ message: `duplicate connection name "${c.name}"`, path: at(i, 'name') });
+        seen.add(c.name);
+      });
+      if (dataset.value.filter((c) => c.default).length > 1) addIssue({ message: 'only one connection may be marked default' });
+    }),
+    v.transform((list) => (list.some((c) => c.default) ? list : list.map((c, i) => ({ ...c, default: i === 0 })))),
+  ),
+  'Upstream providers; each is served under `/<name>/v1`.',
+);
 
-function readPolicies(r: Reader, v: unknown): SluiceConfig['policies'] {
-  const o = r.obj(v, ['policies'], ['dir', 'watch', 'secret']);
-  return {
-    dir: r.str(o.dir, ['policies', 'dir'], 'policies'),
-    watch: r.bool(o.watch, ['policies', 'watch'], true),
-    // HMAC key for `hash`/`tokenize`; a random one per start is safe but makes tokens unstable across restarts.
-    secret: r.str(o.secret, ['policies', 'secret'], ''),
-  };
-}
+const inspection = section({
+  inlineBelowBytes: def(int(0), 64 * KiB, 'Bodies smaller than this are scanned on the HTTP thread; larger ones in the worker pool.'),
+  responseHoldBack: def(int(0, 65_536), 0, 'Characters held back per response stream while they could still start a match (`0` = engine default).'),
+  maskResponses: def(bool(), true, 'Mask JSON and SSE responses in flight.'),
+  pool: v.pipe(
+    section({
+      minThreads: def(int(0, 256), 1, 'Piscina workers kept running.'),
+      maxThreads: def(int(1, 256), 2, 'Piscina workers at most.'),
+      idleTimeoutMs: def(int(0), 30_000, 'Idle workers above `minThreads` stop after this.'),
+      maxQueue: def(int(1), 256, 'Tasks waiting beyond this are refused (503 with `Retry-After`).'),
+      concurrentTasksPerWorker: def(int(1, 64), 1, 'Tasks one worker runs at once.'),
+      taskTimeoutMs: def(int(1), 5_000, 'A task over this fails its request closed (503).'),
+    }),
+    v.forward(v.partialCheck([['minThreads'], ['maxThreads']], (p) => p.minThreads <= p.maxThreads, 'must not exceed maxThreads'), ['minThreads']),
+  ),
+}, 'Request and response inspection.');
 
-function readAudit(r: Reader, v: unknown): AuditConfig {
-  const p = ['audit'];
-  const o = r.obj(v, p, ['enabled', 'dir', 'fsync', 'groupCommitMs', 'payloads', 'truncateBytes', 'rotateBytes', 'checkpointEvery', 'checkpointSeconds', 'signingKeyFile']);
-  return {
-    enabled: r.bool(o.enabled, [...p, 'enabled'], true),
-    dir: r.str(o.dir, [...p, 'dir'], '.sluice/audit'),
-    fsync: r.oneOf(o.fsync, [...p, 'fsync'], ['always', 'group'] as const, 'group'),
-    groupCommitMs: r.int(o.groupCommitMs, [...p, 'groupCommitMs'], 5, 1, 10_000),
-    payloads: r.oneOf(o.payloads, [...p, 'payloads'], ['full', 'truncated', 'none'] as const, 'truncated'),
-    truncateBytes: r.int(o.truncateBytes, [...p, 'truncateBytes'], 4096, 0),
-    rotateBytes: r.int(o.rotateBytes, [...p, 'rotateBytes'], 64 * 1024 * 1024, 4096),
-    checkpointEvery: r.int(o.checkpointEvery, [...p, 'checkpointEvery'], 1000, 1),
-    checkpointSeconds: r.int(o.checkpointSeconds, [...p, 'checkpointSeconds'], 60, 1),
-    signingKeyFile: r.optStr(o.signingKeyFile, [...p, 'signingKeyFile']),
-  };
-}
+const policies = section({
+  dir: def(str(), 'policies', 'Folder of policy files (`*.yaml`), see docs/policy.md.'),
+  watch: def(bool(), true, 'Hot reload; a bad file keeps the previous policy.'),
+  // HMAC key for `hash`/`tokenize`; a random one per start is safe but makes tokens unstable across restarts.
+  secret: def(str(), '', { description: 'HMAC key for `hash` and `tokenize`; set it in production or tokens change on restart.', examples: ['${SLUICE_INSPECTION_SECRET}'], secret: true }),
+}, 'Where policies come from.');
 
-function readStores(r: Reader, v: unknown): StoresConfig {
-  const o = r.obj(v, ['stores'], ['redis']);
-  if (o.redis === undefined || o.redis === null) return {};
-  const p = ['stores', 'redis'];
-  const x = r.obj(o.redis, p, ['mode', 'url', 'nodes', 'masterName', 'keyPrefix', 'failOpen']);
-  const mode = r.oneOf(x.mode, [...p, 'mode'], ['single', 'sentinel', 'cluster'] as const, 'single');
-  const redisUrl = (u: string, at: string[]) => {
-    if (u && !/^rediss?:\/\//.test(u)) r.fail(at, 'must be a redis:// or rediss:// URL');
-    return u;
-  };
-  const base = { mode, keyPrefix: r.str(x.keyPrefix, [...p, 'keyPrefix'], 'sluice:'), failOpen: r.bool(x.failOpen, [...p, 'failOpen'], true) };
-  if (mode === 'single') {
-    if (x.nodes !== undefined) r.fail([...p, 'nodes'], 'is for mode sentinel or cluster; mode single uses url');
-    return { redis: { ...base, url: redisUrl(r.str(x.url, [...p, 'url']), [...p, 'url']) } };
-  }
-  if (x.url !== undefined) r.fail([...p, 'url'], `is for mode single; mode ${mode} uses nodes`);
-  const list = r.arr(x.nodes, [...p, 'nodes']);
-  if (list.length === 0) r.fail([...p, 'nodes'], `mode ${mode} needs at least one node URL`);
-  const nodes = list.map((n, i) => redisUrl(r.str(n, [...p, 'nodes', String(i)]), [...p, 'nodes', String(i)]));
-  if (mode === 'cluster') {
-    if (x.masterName !== undefined) r.fail([...p, 'masterName'], 'is for mode sentinel');
-    return { redis: { ...base, nodes } };
-  }
-  return { redis: { ...base, nodes, masterName: r.str(x.masterName, [...p, 'masterName']) } };
-}
+const audit = section({
+  enabled: def(bool(), true, 'Write the audit trail.'),
+  dir: def(str(), '.sluice/audit', 'Hash-chained JSONL files.'),
+  fsync: def(oneOf(['always', 'group']), 'group', '`always`: fsync every batch; `group`: batch for `groupCommitMs`.'),
+  groupCommitMs: def(int(1, 10_000), 5, 'The loss window on a crash in `group` mode.'),
+  payloads: def(oneOf(['full', 'truncated', 'none']), 'truncated', '`full`, `truncated` (to `truncateBytes`) or `none`; always the masked text.'),
+  truncateBytes: def(int(0), 4096, 'Bytes of each payload kept in `truncated` mode.'),
+  rotateBytes: def(int(4096), 64 * MiB, 'A new file is started beyond this size.'),
+  checkpointEvery: def(int(1), 1000, 'Sign a checkpoint after this many records…'),
+  checkpointSeconds: def(int(1), 60, '…or after this long, whichever comes first.'),
+  signingKeyFile: opt(text(), 'Ed25519 PKCS8 PEM (`sluice keys generate`); without it no checkpoints are written.'),
+}, 'The tamper-evident audit trail.');
 
-function readLogging(r: Reader, v: unknown): SluiceConfig['logging'] {
-  const o = r.obj(v, ['logging'], ['level']);
-  return { level: r.oneOf(o.level, ['logging', 'level'], ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info') };
-}
+const redisUrl = () => v.pipe(text(), v.check((s) => /^rediss?:\/\//.test(s), 'expected a redis:// or rediss:// URL'));
+const redis = v.pipe(
+  obj({
+    mode: def(oneOf(['single', 'sentinel', 'cluster']), 'single', '`single`: one server at `url`. `sentinel`: `nodes` are the Sentinels, `masterName` the monitored primary. `cluster`: `nodes` are seed nodes of a Redis Cluster.'),
+    url: opt(redisUrl(), { description: '`single` only: the server (`rediss://` for TLS).', examples: ['redis://:${REDIS_PASSWORD}@redis.internal:6379/0'], secret: true }),
+    nodes: opt(list(redisUrl()), {
+      description: '`sentinel` / `cluster` only: `redis://host:port` URLs; credentials in the first apply to every connection.',
+      examples: [['redis://:${REDIS_PASSWORD}@redis-0.internal:6379', 'redis://redis-1.internal:6379']],
+      secret: true,
+    }),
+    masterName: opt(text(), '`sentinel` only: the monitored primary.'),
+    keyPrefix: def(str(), 'sluice:', 'Prefix of every key Sluice writes.'),
+    failOpen: def(bool(), true, 'Redis unreachable: allow requests (and count `sluice_store_errors_total`), or answer 503.'),
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const r = dataset.value;
+    if (r.mode === 'single') {
+      if (r.nodes !== undefined) addIssue({ message: 'is for mode sentinel or cluster; mode single uses url', path: at('nodes') });
+      if (r.url === undefined) addIssue({ message: 'is required', path: at('url') });
+      return;
+    }
+    if (r.url !== undefined) addIssue({ message: `is for mode single; mode ${r.mode} uses nodes`, path: at('url') });
+    if (!r.nodes?.length) addIssue({ message: `mode ${r.mode} needs at least one node URL`, path: at('nodes') });
+    if (r.mode === 'cluster' && r.masterName !== undefined) addIssue({ message: 'is for mode sentinel', path: at('masterName') });
+    if (r.mode === 'sentinel' && r.masterName === undefined) addIssue({ message: 'is required', path: at('masterName') });
+  }),
+);
+
+const stores = section({
+  redis: opt(redis, 'Shared state on Redis (single, Sentinel or Cluster): quotas, the token vault and approvals. Absent: in memory, per instance.'),
+}, 'State that several instances share.');
+
+const logging = section({
+  level: def(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'JSON lines on stdout; credentials are redacted.'),
+}, 'Logs.');
+
+// Validated by their own steps (auth/, approval/, shadow/) until they join this schema.
+const raw = () => opt(v.unknown());
+
+export const ConfigSchema = obj({
+  server,
+  demo,
+  identity: raw(),
+  connections,
+  inspection,
+  policies,
+  audit,
+  approvals: raw(),
+  egress: raw(),
+  console: raw(),
+  stores,
+  logging,
+});
+
+export type SluiceConfig = v.InferOutput<typeof ConfigSchema>;
+export type ServerConfig = SluiceConfig['server'];
+export type TlsConfig = NonNullable<ServerConfig['tls']>;
+export type DemoConfig = SluiceConfig['demo'];
+export type DemoClientConfig = DemoConfig['clients'][number];
+export type ConnectionConfig = SluiceConfig['connections'][number];
+export type InspectionConfig = SluiceConfig['inspection'];
+export type AuditConfig = SluiceConfig['audit'];
+export type StoresConfig = SluiceConfig['stores'];
+export type RedisStoreConfig = NonNullable<StoresConfig['redis']>;

@@ -18,13 +18,13 @@ describe('sluice CLI', () => {
     expect(r.out).toContain('sluice.yaml: ok');
   });
 
-  it('names file, line and key for a bad configuration', () => {
+  it('reports every problem of a bad configuration at once, with file, line, column and key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'server:\n  port: high\nconnections: []\n');
     const r = sluice(['check-config', '--config', file]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`${file}:2: server.port: expected an integer`);
+    expect(r.err).toBe(`${file}:2:9: server.port: expected an integer from 0 to 65535, found "high"\n${file}:3:14: connections: at least one connection is required\n`);
   });
 
   it('mints a demo token and explains a decision with it, verified', () => {

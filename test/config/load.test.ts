@@ -1,3 +1,4 @@
+// The broken-document table: each broken sluice.yaml gives exactly this message at exactly this line and column.
 import { describe, expect, it } from 'vitest';
 import { parseConfig, ConfigError } from '../../src/config/load.js';
 
@@ -23,45 +24,78 @@ describe('config loading', () => {
   it('applies frozen defaults and interpolates the environment', () => {
     const { config } = parseConfig(minimal, '/etc/sluice.yaml', { KEY: 'sk-live' });
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8080, engine: 'auto', allowSlowFallback: false });
-    expect(config.connections[0]).toMatchObject({ credential: 'sk-live', default: true, rejectUnauthorized: true });
+    expect(config.connections[0]).toMatchObject({ credential: 'sk-live', default: true, rejectUnauthorized: true, credentialHeader: 'bearer', connectTimeoutMs: 10_000 });
     expect(config.policies.dir).toBe('/etc/policies');
     expect(Object.isFrozen(config.server)).toBe(true);
   });
 
-  it('supports ${VAR:-default}', () => {
-    const { config } = parseConfig(`server:\n  port: \${P:-9090}\n${minimal}`, '/x.yaml', { KEY: 'k' });
-    expect(config.server.port).toBe(9090);
+  it('reads a key with no value as absent', () => {
+    const { config } = parseConfig(`server:\ninspection:\n  pool:\n${minimal}`, '/x.yaml', { KEY: 'k' });
+    expect(config.server.port).toBe(8080);
+    expect(config.inspection.pool.maxThreads).toBe(2);
   });
 
-  const cases: Array<[string, string, string]> = [
-    ['missing env var', minimal, '/etc/sluice.yaml:6: connections.0.credential: environment variable KEY is not set'],
-    ['unknown top-level key', `serve: {}\n${minimal}`, '/etc/sluice.yaml:1: serve: unknown key'],
-    ['unknown nested key', `server:\n  prot: 1\n${minimal}`, '/etc/sluice.yaml:2: server.prot: unknown key'],
-    ['bad port type', `server:\n  port: eighty\n${minimal}`, '/etc/sluice.yaml:2: server.port: expected an integer'],
-    ['port out of range', `server:\n  port: 70000\n${minimal}`, 'server.port: must be between 0 and 65535'],
-    ['bad boolean', `server:\n  allowSlowFallback: yes please\n${minimal}`, 'server.allowSlowFallback: expected true or false'],
-    ['no connections', 'server: {}\n', 'connections: at least one connection is required'],
-    ['bad provider', minimal.replace('provider: openai', 'provider: gemini'), 'connections.0.provider: expected one of: openai, anthropic'],
-    ['bad url', minimal.replace('http://127.0.0.1:9/v1', 'not a url'), 'connections.0.baseUrl: is not a valid URL'],
-    ['reserved name', minimal.replace('name: openai', 'name: sluice'), 'connections.0.name: must match'],
-    ['duplicate names', `${minimal}  - name: openai\n    provider: openai\n    baseUrl: http://x/v1\n`, 'duplicate connection name "openai"'],
-    ['threads', `inspection:\n  pool:\n    minThreads: 4\n    maxThreads: 2\n${minimal}`, 'inspection.pool.minThreads: must not exceed maxThreads'],
-    ['bad engine', `server:\n  engine: fast\n${minimal}`, '/etc/sluice.yaml:2: server.engine: expected one of: auto, uws, node'],
-    ['bad enum', `audit:\n  fsync: sometimes\n${minimal}`, 'audit.fsync: expected one of: always, group'],
-    ['yaml syntax', 'server: [\n', 'invalid YAML'],
-    ['identity section', `identity:\n  issuers:\n    - { issuer: "https://x", jwksUri: "https://x/k", audience: 1 }\n${minimal}`, '/etc/sluice.yaml:3: identity.issuers[0].audience: expected a string'],
-    ['approvals section', `approvals:\n  bogus: 1\n${minimal}`, '/etc/sluice.yaml:2: approvals.bogus: unknown key'],
-    ['redis url', `stores:\n  redis:\n    url: http://x\n${minimal}`, '/etc/sluice.yaml:3: stores.redis.url: must be a redis:// or rediss:// URL'],
-    ['redis mode', `stores:\n  redis:\n    mode: ring\n    url: redis://x\n${minimal}`, '/etc/sluice.yaml:3: stores.redis.mode: expected one of: single, sentinel, cluster'],
-    ['cluster without nodes', `stores:\n  redis:\n    mode: cluster\n    nodes: []\n${minimal}`, 'stores.redis.nodes: mode cluster needs at least one node URL'],
-    ['cluster with url', `stores:\n  redis:\n    mode: cluster\n    url: redis://x\n    nodes: [redis://a:1]\n${minimal}`, 'stores.redis.url: is for mode single; mode cluster uses nodes'],
-    ['cluster node url', `stores:\n  redis:\n    mode: cluster\n    nodes: [redis://a:1, http://b:2]\n${minimal}`, 'stores.redis.nodes.1: must be a redis:// or rediss:// URL'],
-    ['sentinel master name', `stores:\n  redis:\n    mode: sentinel\n    nodes: [redis://s:26379]\n${minimal}`, 'stores.redis.masterName: '],
-    ['egress section', `egress:\n  enabled: maybe\n${minimal}`, '/etc/sluice.yaml:2: egress.enabled: expected true or false'],
+  it('types ${VAR} and ${VAR:-default} by the schema: integers, booleans, lists', () => {
+    const text = `server:\n  port: \${P:-9090}\n  allowSlowFallback: \${SLOW:-false}\ninspection:\n  maskResponses: \${MASK}\n${minimal}`;
+    const { config } = parseConfig(text, '/x.yaml', { KEY: 'k', MASK: 'false', SLOW: 'true' });
+    expect(config.server.port).toBe(9090);
+    expect(config.server.allowSlowFallback).toBe(true);
+    expect(config.inspection.maskResponses).toBe(false);
+    // A value that only looks like a number stays a string where the schema wants one.
+    expect(parseConfig(minimal, '/x.yaml', { KEY: '12345' }).config.connections[0].credential).toBe('12345');
+  });
+
+  it('reports every problem at once, sorted by line', () => {
+    const text = `logging:\n  level: loud\nserver:\n  port: -1\n  hots: x\n${minimal}`;
+    expect(problems(text)).toEqual([
+      '/etc/sluice.yaml:2:10: logging.level: expected one of: fatal, error, warn, info, debug, trace, silent, found "loud"',
+      '/etc/sluice.yaml:4:9: server.port: expected an integer from 0 to 65535, found -1',
+      '/etc/sluice.yaml:5:3: server.hots: unknown key, did you mean "host"? (expected one of: host, port, engine, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls)',
+    ]);
+  });
+
+  const F = '/etc/sluice.yaml';
+  const cases: Array<[string, string, string, Record<string, string>?]> = [
+    ['unset env var', minimal, `${F}:6:17: connections[0].credential: environment variable KEY is not set and has no default`, {}],
+    ['bad env value', `server:\n  port: \${PORT}\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found the value of environment variable PORT`, { KEY: 'k', PORT: 'eighty' }],
+    ['bad env boolean', `server:\n  allowSlowFallback: \${SLOW:-maybe}\n${minimal}`, `${F}:2:22: server.allowSlowFallback: expected true or false, found the value of environment variable SLOW`],
+    ['unknown top-level key', `serve: {}\n${minimal}`, `${F}:1:1: serve: unknown key, did you mean "server"? (expected one of: server, demo, identity, connections, inspection, policies, audit, approvals, egress, console, stores, logging)`],
+    ['misspelt nested key', `server:\n  prot: 1\n${minimal}`, `${F}:2:3: server.prot: unknown key, did you mean "port"? (expected one of: host, port, engine, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls)`],
+    ['wrong case', `server:\n  Port: 1\n${minimal}`, `${F}:2:3: server.Port: unknown key, did you mean "port"? (expected one of: host, port, engine, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls)`],
+    ['wrong type', `server:\n  port: eighty\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found "eighty"`],
+    ['quoted number', `server:\n  port: "8080"\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found "8080"`],
+    ['out of range', `server:\n  port: 70000\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found 70000`],
+    ['not a boolean', `server:\n  allowSlowFallback: yes please\n${minimal}`, `${F}:2:22: server.allowSlowFallback: expected true or false, found "yes please"`],
+    ['section not a mapping', `server: [1]\n${minimal}`, `${F}:1:9: server: expected a mapping, found a list`],
+    ['missing required section', 'server: {}\n', `${F}:1:1: connections: is required`],
+    ['empty connection list', 'connections: []\n', `${F}:1:14: connections: at least one connection is required`],
+    ['missing required key', minimal.replace('    provider: openai\n', ''), `${F}:3:5: connections[0].provider: is required`],
+    ['bad enum', minimal.replace('provider: openai', 'provider: gemini'), `${F}:4:15: connections[0].provider: expected one of: openai, anthropic, found "gemini"`],
+    ['bad url', minimal.replace('http://127.0.0.1:9/v1', 'not a url'), `${F}:5:14: connections[0].baseUrl: expected an http(s) URL, found "not a url"`],
+    ['reserved name', minimal.replace('name: openai', 'name: sluice'), `${F}:3:11: connections[0].name: expected a name that is not a reserved path (v1, sluice, healthz, readyz, metrics), found "sluice"`],
+    ['bad name', minimal.replace('name: openai', 'name: Open_AI'), `${F}:3:11: connections[0].name: expected a name of lower-case letters, digits and -, starting with a letter (at most 32), found "Open_AI"`],
+    ['duplicate names', `${minimal}  - name: openai\n    provider: openai\n    baseUrl: http://x/v1\n`, `${F}:7:11: connections[1].name: duplicate connection name "openai"`],
+    ['two defaults', `${minimal}    default: true\n  - name: b\n    provider: openai\n    baseUrl: http://x/v1\n    default: true\n`, `${F}:3:3: connections: only one connection may be marked default`],
+    ['threads', `inspection:\n  pool:\n    minThreads: 4\n    maxThreads: 2\n${minimal}`, `${F}:3:17: inspection.pool.minThreads: must not exceed maxThreads`],
+    ['bad engine', `server:\n  engine: fast\n${minimal}`, `${F}:2:11: server.engine: expected one of: auto, uws, node, found "fast"`],
+    ['demo client without groups', `demo:\n  clients:\n    - { id: job-a, secret: a-long-enough-secret, groups: [] }\n${minimal}`, `${F}:3:58: demo.clients[0].groups: at least one group is required`],
+    ['short demo client secret', `demo:\n  clients:\n    - { id: job-a, secret: short, groups: [g] }\n${minimal}`, `${F}:3:28: demo.clients[0].secret: must be at least 16 characters, found a value that is not shown (secret)`],
+    ['bad audit enum', `audit:\n  fsync: sometimes\n${minimal}`, `${F}:2:10: audit.fsync: expected one of: always, group, found "sometimes"`],
+    ['yaml syntax error', 'server: [\n', `${F}:2:1: (root): invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`],
+    ['duplicate yaml key', `server: {}\nserver: {}\n${minimal}`, `${F}:2:1: (root): invalid YAML: Map keys must be unique`],
+    ['redis url never quoted', `stores:\n  redis:\n    url: http://user:hunter2@x\n${minimal}`, `${F}:3:10: stores.redis.url: expected a redis:// or rediss:// URL, found a value that is not shown (secret)`],
+    ['redis mode', `stores:\n  redis:\n    mode: ring\n    url: redis://x\n${minimal}`, `${F}:3:11: stores.redis.mode: expected one of: single, sentinel, cluster, found "ring"`],
+    ['redis single without url', `stores:\n  redis:\n    keyPrefix: x\n${minimal}`, `${F}:3:5: stores.redis.url: is required`],
+    ['cluster without nodes', `stores:\n  redis:\n    mode: cluster\n    nodes: []\n${minimal}`, `${F}:4:12: stores.redis.nodes: mode cluster needs at least one node URL`],
+    ['cluster with url', `stores:\n  redis:\n    mode: cluster\n    url: redis://x\n    nodes: [redis://a:1]\n${minimal}`, `${F}:4:10: stores.redis.url: is for mode single; mode cluster uses nodes`],
+    ['cluster node url', `stores:\n  redis:\n    mode: cluster\n    nodes: [redis://a:1, http://b:2]\n${minimal}`, `${F}:4:26: stores.redis.nodes[1]: expected a redis:// or rediss:// URL, found a value that is not shown (secret)`],
+    ['sentinel master name', `stores:\n  redis:\n    mode: sentinel\n    nodes: [redis://s:26379]\n${minimal}`, `${F}:3:5: stores.redis.masterName: is required`],
+    ['identity section', `identity:\n  issuers:\n    - { issuer: "https://x", jwksUri: "https://x/k", audience: 1 }\n${minimal}`, `${F}:3:64: identity.issuers[0].audience: expected a string or a list of non-empty strings`],
+    ['approvals section', `approvals:\n  bogus: 1\n${minimal}`, `${F}:2:10: approvals.bogus: unknown key (expected one of: defaultTimeoutSeconds, retainSeconds, maxRecords, maxGrants, maxGrantMinutes, promptBytes, publicUrl, webhook)`],
+    ['egress section', `egress:\n  enabled: maybe\n${minimal}`, `${F}:2:12: egress.enabled: expected true or false`],
   ];
-  it.each(cases)('%s', (_name, text, expected) => {
-    const env: Record<string, string> = _name === 'missing env var' ? {} : { KEY: 'k' };
-    const p = problems(text, env);
-    expect(p.join('\n')).toContain(expected);
+  it.each(cases)('%s', (_name, text, expected, env) => {
+    const got = problems(text, env ?? { KEY: 'k' });
+    expect(got, `got:\n${got.join('\n')}`).toContain(expected);
   });
 });

@@ -122,14 +122,14 @@ describe('catalogue extension from config', () => {
   });
 
   const bad: Array<[string, unknown, string]> = [
-    ['host glob with wild tail', { hosts: ['api.*'] }, 'egress.signatures.hosts.0: the last two labels must be literal'],
-    ['host with a path', { hosts: ['api.x.com/v1'] }, 'egress.signatures.hosts.0: expected a host name or glob'],
-    ['relative path', { paths: ['v1/x'] }, 'egress.signatures.paths.0: expected a path starting with "/"'],
+    ['host glob with wild tail', { hosts: ['api.*'] }, 'egress.signatures.hosts[0]: the last two labels must be literal'],
+    ['host with a path', { hosts: ['api.x.com/v1'] }, 'egress.signatures.hosts[0]: expected a host name or glob'],
+    ['relative path', { paths: ['v1/x'] }, 'egress.signatures.paths[0]: expected a path starting with "/"'],
     ['path with a query', { paths: ['/x?y'] }, 'may not contain "?"'],
-    ['bad id', { hosts: [{ id: 'Bad Id', hosts: ['a.b.c'] }] }, 'egress.signatures.hosts.0.id: expected lower-case'],
-    ['short anchor', { body: [{ id: 'b', all: ['"a'] }] }, 'egress.signatures.body.0.all.0: expected 3 to 64 characters'],
+    ['bad id', { hosts: [{ id: 'Bad Id', hosts: ['a.b.c'] }] }, 'egress.signatures.hosts[0].id: expected lower-case'],
+    ['short anchor', { body: [{ id: 'b', all: ['"a'] }] }, 'egress.signatures.body[0].all[0]: expected 3 to 64 characters'],
     ['no anchors', { body: [{ id: 'b' }] }, 'needs at least one anchor'],
-    ['unknown key', { hosts: [{ id: 'x', hosts: ['a.b.c'], extra: 1 }] }, 'egress.signatures.hosts.0.extra: unknown key'],
+    ['unknown key', { hosts: [{ id: 'x', hosts: ['a.b.c'], extra: 1 }] }, 'egress.signatures.hosts[0].extra: unknown key'],
     ['unknown section', { urls: [] }, 'egress.signatures.urls: unknown key'],
   ];
   it.each(bad)('rejects %s', (_n, raw, message) => {

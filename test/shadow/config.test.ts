@@ -42,7 +42,7 @@ describe('egress config', () => {
     ['gateway with credentials', { gatewayUrl: 'http://u:p@sluice' }, 'egress.gatewayUrl: expected an http(s) base URL'],
     ['bad route prefix', { routes: { openai: 'v1' } }, 'egress.routes.openai: expected a path prefix'],
     ['tiny inspect bound', { maxInspectBytes: 10 }, 'egress.maxInspectBytes: must be between 1024 and'],
-    ['bad signatures', { signatures: { hosts: [7] } }, 'egress.signatures.hosts.0'],
+    ['bad signatures', { signatures: { hosts: [7] } }, 'egress.signatures.hosts[0]'],
   ];
   it.each(bad)('rejects %s', (_n, raw, message) => {
     let err: unknown;
