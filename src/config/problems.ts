@@ -77,7 +77,8 @@ export function problemsFrom(issues: readonly v.BaseIssue<unknown>[], ctx: Issue
     const unknownKey = issue.type === 'strict_object' && issue.expected === 'never';
     const missing = issue.kind === 'schema' && issue.received === 'undefined' && issue.input === undefined;
     let message = issue.message;
-    if (!unknownKey && !missing && (issue.kind === 'schema' || FOUND_FOR.has(issue.type))) message += `, ${found(issue.input, local, ctx)}`;
+    const scalar = issue.input === null || typeof issue.input !== 'object';
+    if (!unknownKey && !missing && (issue.kind === 'schema' || (FOUND_FOR.has(issue.type) && scalar))) message += `, ${found(issue.input, local, ctx)}`;
     const pos = ctx.locate?.(path, unknownKey);
     return [{ ...(ctx.file ? { file: ctx.file } : {}), ...(pos ? { line: pos.line, column: pos.column } : {}), path, message }];
   });
