@@ -157,12 +157,12 @@ describe('demo.clients configuration', () => {
   });
 
   it.each([
-    ['a short secret', '    - { id: a, secret: short, groups: [g] }\n', 'demo.clients.0.secret: must be at least 16 characters'],
-    ['no groups', '    - { id: a, secret: "0123456789abcdef" }\n', 'demo.clients.0.groups: at least one group is required'],
-    ['a bad id', '    - { id: "a b", secret: "0123456789abcdef", groups: [g] }\n', 'demo.clients.0.id: must be 1-128 characters'],
-    ['a duplicate id', '    - { id: a, secret: "0123456789abcdef", groups: [g] }\n    - { id: a, secret: "0123456789abcdef", groups: [g] }\n', 'demo.clients.1.id: duplicate client id "a"'],
-    ['a ttl out of range', '    - { id: a, secret: "0123456789abcdef", groups: [g], ttlSeconds: 0 }\n', 'demo.clients.0.ttlSeconds: must be between 1 and 86400'],
-    ['an unknown key', '    - { id: a, secret: "0123456789abcdef", groups: [g], scopes: [x] }\n', 'demo.clients.0.scopes: unknown key'],
+    ['a short secret', '    - { id: a, secret: short, groups: [g] }\n', '/etc/sluice.yaml:6:24: demo.clients[0].secret: must be at least 16 characters, found a value that is not shown (secret)'],
+    ['no groups', '    - { id: a, secret: "0123456789abcdef" }\n', '/etc/sluice.yaml:6:7: demo.clients[0].groups: is required'],
+    ['a bad id', '    - { id: "a b", secret: "0123456789abcdef", groups: [g] }\n', '/etc/sluice.yaml:6:13: demo.clients[0].id: expected 1-128 characters of A-Z a-z 0-9 . _ : -, found "a b"'],
+    ['a duplicate id', '    - { id: a, secret: "0123456789abcdef", groups: [g] }\n    - { id: a, secret: "0123456789abcdef", groups: [g] }\n', '/etc/sluice.yaml:7:13: demo.clients[1].id: duplicate client id "a"'],
+    ['a ttl out of range', '    - { id: a, secret: "0123456789abcdef", groups: [g], ttlSeconds: 0 }\n', '/etc/sluice.yaml:6:69: demo.clients[0].ttlSeconds: expected an integer from 1 to 86400, found 0'],
+    ['an unknown key', '    - { id: a, secret: "0123456789abcdef", groups: [g], scopes: [x] }\n', '/etc/sluice.yaml:6:57: demo.clients[0].scopes: unknown key (expected one of: id, secret, groups, subject, job, ttlSeconds)'],
   ])('refuses %s', (_name, clients, message) => {
     expect(problems(clients)).toContain(message);
   });

@@ -80,7 +80,7 @@ describe('egress host rules', () => {
     } catch (e) {
       err = e;
     }
-    expect((err as Error).message).toContain('/etc/sluice.yaml:7: egress.policy.hosts.127.1: write IPv4 addresses as four decimal numbers');
+    expect((err as Error).message).toContain('/etc/sluice.yaml:7:14: egress.policy.hosts.127.1: write IPv4 addresses as four decimal numbers');
   });
 
   it('loads rules for localhost, ports, addresses and ranges, keyed by their canonical form', () => {
