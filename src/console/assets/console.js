@@ -52,7 +52,7 @@
       if (!res.ok) throw new Error(String(res.status));
       reconcile(parse(await res.text()));
       failures = 0;
-      $('#live').textContent = `Live: updated ${new Date().toLocaleTimeString()}`;
+      $('#live').textContent = `Live: updated ${new Date().toLocaleTimeString()}.`;
     } catch {
       failures++;
       $('#live').textContent = 'Live updates interrupted; retrying…';
