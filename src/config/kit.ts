@@ -13,6 +13,8 @@ export interface Doc {
   examples?: unknown[];
   /** Never quoted in a message (credentials, keys, URLs that may carry a password). */
   secret?: boolean;
+  /** A default the code applies (documented only: the schema leaves the key absent). */
+  default?: unknown;
 }
 
 function annotate<S extends Schema>(schema: S, doc: Doc | string | undefined): S {
@@ -22,6 +24,7 @@ function annotate<S extends Schema>(schema: S, doc: Doc | string | undefined): S
   if (d.description) meta.description = d.description;
   if (d.examples) meta.examples = d.examples;
   if (d.secret) meta['x-secret'] = true;
+  if (d.default !== undefined) meta.default = d.default;
   return v.pipe(schema, v.metadata(meta)) as unknown as S;
 }
 

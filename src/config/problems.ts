@@ -62,12 +62,28 @@ export interface IssueContext {
 
 const FOUND_FOR = new Set(['integer', 'min_value', 'max_value', 'min_length', 'max_length', 'regex', 'check']);
 
+/**
+ * A union that failed reports each branch's issues inside its own. The branches that failed only because the value
+ * has another type say nothing useful; the rest (the branch of the value's type) are the real problems. When none
+ * is left the union's own message stands.
+ */
+function expandUnions(issue: v.BaseIssue<unknown>): v.BaseIssue<unknown>[] {
+  if (issue.type !== 'union' || !issue.issues) return [issue];
+  const inner = issue.issues
+    .flatMap(expandUnions)
+    .filter((i) => (i.path?.length ?? 0) > 0 || i.kind !== 'schema')
+    .filter((i) => !(i.path?.at(-1)?.type === 'object' && Array.isArray(i.path.at(-1)?.input)));
+  if (inner.length === 0) return [issue];
+  return inner.map((i) => ({ ...i, path: [...(issue.path ?? []), ...(i.path ?? [])] as typeof issue.path }));
+}
+
 export function problemsFrom(issues: readonly v.BaseIssue<unknown>[], ctx: IssueContext): Problem[] {
   const listsAsMappings = new Set<string>();
-  return issues.flatMap((issue) => {
+  return issues.flatMap(expandUnions).flatMap((issue) => {
     let path: Path = [...(ctx.prefix ?? []), ...(issue.path ?? []).map((p) => p.key as string | number)];
     // valibot reads a list where a mapping belongs as a mapping with keys 0, 1…: report it once, as a list.
-    if (issue.type === 'strict_object' && Array.isArray(issue.path?.at(-1)?.input)) {
+    const parent = issue.path?.at(-1);
+    if (parent?.type === 'object' && Array.isArray(parent.input)) {
       path = path.slice(0, -1);
       if (listsAsMappings.has(pathText(path))) return [];
       listsAsMappings.add(pathText(path));
@@ -79,7 +95,7 @@ export function problemsFrom(issues: readonly v.BaseIssue<unknown>[], ctx: Issue
     let message = issue.message;
     const scalar = issue.input === null || typeof issue.input !== 'object';
     if (!unknownKey && !missing && (issue.kind === 'schema' || (FOUND_FOR.has(issue.type) && scalar))) message += `, ${found(issue.input, local, ctx)}`;
-    const pos = ctx.locate?.(path, unknownKey);
+    const pos = ctx.locate?.(path, unknownKey || issue.path?.at(-1)?.origin === 'key');
     return [{ ...(ctx.file ? { file: ctx.file } : {}), ...(pos ? { line: pos.line, column: pos.column } : {}), path, message }];
   });
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { SluiceError } from '../errors.js';
 import { compilePolicy } from './compile.js';
 import { validatePattern as defaultValidator, type PatternValidator } from './pattern.js';
-import { readPolicyFile } from './schema.js';
+import { readPolicyFile } from './read.js';
 import type { Policy, PolicyFileSpec, PolicyIssue } from './types.js';
 
 export type LoadResult = { ok: true; policy: Policy } | { ok: false; issues: PolicyIssue[] };
@@ -16,7 +16,7 @@ export interface LoadOptions {
   validatePattern?: PatternValidator;
 }
 
-export const formatIssue = (i: PolicyIssue): string => `${i.file}:${i.line}: ${i.key}: ${i.message}`;
+export const formatIssue = (i: PolicyIssue): string => `${i.file}:${i.line}${i.column ? `:${i.column}` : ''}: ${i.key}: ${i.message}`;
 
 const isPolicyFile = (name: string): boolean => /\.ya?ml$/.test(name) && !name.startsWith('.');
 

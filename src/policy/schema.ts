@@ -1,178 +1,186 @@
-// The policy file schema: one YAML file → a validated PolicyFileSpec, or issues naming file, line and key.
-// Unknown keys are rejected everywhere (a typo must not silently weaken policy). docs/policy.md documents it.
-import { LineCounter, isMap, isScalar, parseDocument, visit, type Node } from 'yaml';
-import {
-  at, child, readBool, readDuration, readEnum, readInt, readMap, readSeq, readString, readStringList, report,
-  requireField, type Fields, type Reader,
-} from './yaml-read.js';
-import { ACTIONS, DETECTOR_ID, loc, readConditions, readDetector } from './schema-parts.js';
+// The policy file, written once: types, validation, messages, defaults and docs/policy.md's reference tables come
+// from this schema. Unknown keys are rejected everywhere (a typo must not silently weaken policy).
+import * as v from 'valibot';
+import { BUILTIN_DETECTORS } from '../inspect/api.js';
+import { at, bool, def, int, list, nonEmptyList, obj, oneOf, opt, pattern, req, text } from '../config/kit.js';
 import type { PatternValidator } from './pattern.js';
-import type { DetectorSpec, PolicyAction, PolicyFileSpec, PolicyIssue, QuotaSpec, RuleMatch, RuleSpec } from './types.js';
+import { DEFAULT_APPROVAL_TIMEOUT_SECONDS } from './types.js';
 
+export const ACTIONS = ['mask', 'redact', 'tokenize', 'hash', 'block', 'approve', 'report', 'off'] as const;
+export const DETECTOR_ID = /^[A-Za-z][A-Za-z0-9_-]*$/;
 export const RULE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const TOP_KEYS = ['version', 'detectors', 'reviewers', 'rules'] as const;
-const RULE_KEYS = [
-  'id', 'description', 'match', 'connections', 'models', 'detectors', 'restoreTokens', 'approve', 'block',
-  'justification', 'maxBodyBytes', 'quotas', 'allowJobHeader', 'reviewers',
-] as const;
+export const DEFAULT_REGEX_MAX_LENGTH = 256;
+const MAX_REGEX_LENGTH = 4096;
 const MAX_BODY_LIMIT = 1 << 30;
+const TRIGGERS = ['detectors', 'keywords', 'regex', 'models', 'tools'] as const;
+const REGEX_KEYS = ['pattern', 'flags', 'maxLength', 'anchors'] as const;
+const KEYWORD_KEYS = ['keywords', 'caseInsensitive', 'wholeWord'] as const;
 
-/** Parse and validate one policy file. `spec` is set only when there are no issues. */
-export function readPolicyFile(file: string, text: string, validate: PatternValidator): { spec?: PolicyFileSpec; issues: PolicyIssue[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { keepSourceTokens: true, lineCounter, prettyErrors: false });
-  const r: Reader = { file, lineCounter, issues: [] };
-  for (const e of doc.errors) {
-    r.issues.push({ file, line: lineCounter.linePos(e.pos[0]).line, key: '(yaml)', message: e.message.split('\n')[0] });
-  }
-  if (r.issues.length > 0) return { issues: r.issues };
-  visit(doc, {
-    Alias(_, node) {
-      report(r, node as unknown as Node, '(yaml)', 'aliases are not supported in policy files; repeat the value');
-    },
+const strings = (doc: string, examples?: unknown[]) => opt(nonEmptyList(text()), { description: doc, ...(examples ? { examples } : {}) });
+const detectorId = () => pattern(DETECTOR_ID, 'a detector id (letters, digits, _ and -, starting with a letter)');
+const action = () => oneOf(ACTIONS);
+const isBuiltin = (id: string): boolean => (BUILTIN_DETECTORS as readonly string[]).includes(id);
+
+/** The policy schema with custom regexes checked by `validate` (RE2: no pattern can ReDoS the gateway). */
+export function policySchema(validate: PatternValidator) {
+  let schema = cache.get(validate);
+  if (!schema) cache.set(validate, (schema = build(validate)));
+  return schema;
+}
+const cache = new WeakMap<PatternValidator, ReturnType<typeof build>>();
+
+function build(validate: PatternValidator) {
+  // Flags are checked on their own; a pattern is only compiled with flags that passed.
+  const patternOk = (p: string, flags: string) => !/^[ims]*$/.test(flags) || validate(p, flags) === undefined;
+  const problem = (p: string, flags: string) => validate(p, flags) ?? 'invalid pattern';
+  const flags = () => pattern(/^[ims]*$/, 'a combination of i, m, s');
+  const FLAGS_DOC = 'RE2 flags: any of `i`, `m`, `s`.';
+  const MAX_LENGTH_DOC = 'Longest match in characters.';
+  const ANCHORS_DOC = 'Literals that start every match (a fast prefilter).';
+  const regex = v.union(
+    [
+      v.pipe(
+        text(),
+        v.rawCheck(({ dataset, addIssue }) => {
+          if (dataset.typed && !patternOk(dataset.value, '')) addIssue({ message: problem(dataset.value, '') });
+        }),
+      ),
+      v.pipe(
+        obj({
+          pattern: req(text(), 'RE2 pattern.'),
+          flags: def(flags(), '', FLAGS_DOC),
+          maxLength: def(int(1, MAX_REGEX_LENGTH), DEFAULT_REGEX_MAX_LENGTH, MAX_LENGTH_DOC),
+          anchors: strings(ANCHORS_DOC, [['CUST-']]),
+        }),
+        v.forward(
+          v.partialCheck([['pattern'], ['flags']], (o) => patternOk(o.pattern, o.flags), (i) => {
+            const o = i.input as { pattern: string; flags: string };
+            return problem(o.pattern, o.flags);
+          }),
+          ['pattern'],
+        ),
+      ),
+    ],
+    'expected a pattern, or a mapping with pattern, flags, maxLength, anchors',
+  );
+
+  // Which keys a detector may have depends on its kind, so the kind's defaults are applied after the check (read.ts).
+  const detector = v.pipe(
+    obj({
+      id: req(detectorId(), { description: 'A built-in detector id (to give it a default action) or a new id.', examples: ['customer_id'] }),
+      type: opt(detectorId(), 'Finding type reported by a custom detector (default: the id).'),
+      action: opt(action(), 'Default action for every caller; rules override it.'),
+      pattern: opt(text(), { description: 'A custom regex detector: its RE2 pattern.', examples: ['CUST-[0-9]{7}'] }),
+      flags: opt(flags(), { description: FLAGS_DOC, default: '' }),
+      maxLength: opt(int(1, MAX_REGEX_LENGTH), { description: MAX_LENGTH_DOC, default: DEFAULT_REGEX_MAX_LENGTH }),
+      anchors: strings(ANCHORS_DOC, [['CUST-']]),
+      keywords: strings('A keyword list detector: its phrases.', [['bluebird', 'kestrel']]),
+      caseInsensitive: opt(bool(), { description: 'Keywords match in any case.', default: true }),
+      wholeWord: opt(bool(), 'Keywords match whole words only (default: for alphabetic keywords).'),
+    }),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const d = dataset.value;
+      const kind = isBuiltin(d.id) ? 'built-in' : d.pattern !== undefined ? 'regex' : d.keywords !== undefined ? 'keywords' : undefined;
+      if (!kind) return addIssue({ message: `"${d.id}" is not a built-in detector, so it needs \`pattern\` (regex) or \`keywords\`` });
+      const allowed: readonly string[] = ['id', 'action', ...(kind === 'built-in' ? [] : ['type']), ...(kind === 'regex' ? REGEX_KEYS : kind === 'keywords' ? KEYWORD_KEYS : [])];
+      for (const [key, value] of Object.entries(d)) {
+        if (value !== undefined && !allowed.includes(key)) addIssue({ message: `not allowed for a ${kind} detector`, path: at(key) });
+      }
+      if (kind === 'regex' && !patternOk(d.pattern!, d.flags ?? '')) addIssue({ message: problem(d.pattern!, d.flags ?? ''), path: at('pattern') });
+    }),
+  );
+
+  const triggers = {
+    detectors: opt(list(detectorId()), { description: 'Holds on a finding of any listed detector.', examples: [['card']] }),
+    keywords: strings('Holds when the prompt contains a listed phrase.', [['terraform apply']]),
+    regex: opt(list(regex), { description: 'Holds when the prompt matches a listed RE2 pattern.', examples: [['rm\\s+-rf\\s+/']] }),
+    models: strings('Holds when the requested model matches a listed glob.', [['gpt-4o*']]),
+    tools: strings('Holds when a tool declared or called in the request matches a listed glob.', [['shell']]),
+  };
+  const needsTrigger = <T extends object>() =>
+    v.check<T, string>((c) => TRIGGERS.some((t) => (c as Record<string, unknown>)[t] !== undefined), `needs at least one of: ${TRIGGERS.join(', ')}`);
+  const approveCondition = v.pipe(
+    obj({
+      ...triggers,
+      mode: def(oneOf(['hold', 'ticket']), 'hold', '`hold`: the request waits; `ticket`: an immediate error with an approval id.'),
+      timeoutSeconds: def(int(1, 86_400), DEFAULT_APPROVAL_TIMEOUT_SECONDS, 'How long a held request waits for a reviewer.'),
+    }),
+    needsTrigger(),
+  );
+  const blockCondition = v.pipe(obj({ ...triggers, message: opt(text(), 'Shown to the caller (default: the rule id).') }), needsTrigger());
+  const oneOrList = <S extends v.GenericSchema>(condition: S, doc: string) =>
+    opt(v.union([condition, list(condition)], 'expected a condition (a mapping) or a list of them'), doc);
+
+  const quota = v.pipe(
+    obj({
+      per: req(oneOf(['subject', 'job', 'group']), 'One counter per caller, per job, or per group the rule matches.'),
+      requests: opt(int(1), 'Requests per window.'),
+      tokens: opt(int(1), 'Tokens per window (from the usage the provider reports).'),
+      window: req(pattern(/^[1-9][0-9]{0,5}[smhd]$/, 'a duration like 30s, 1m, 1h or 1d'), { description: 'Fixed window aligned to the clock.', examples: ['1m'] }),
+    }),
+    v.check((q) => q.requests !== undefined || q.tokens !== undefined, 'needs `requests`, `tokens` or both'),
+  );
+
+  const rule = v.pipe(
+    obj({
+      id: req(pattern(RULE_ID, 'a rule id (letters, digits, _ . and -)'), { description: 'Unique across all policy files.', examples: ['analysts'] }),
+      description: opt(text(), 'Free text.'),
+      match: req(
+        v.pipe(
+          obj({
+            subjects: strings('Globs of the caller subject.', [['*']]),
+            groups: strings('Globs of the caller groups (any may match).', [['analysts']]),
+            jobs: strings('Globs of the caller job.', [['spark-*']]),
+          }),
+          v.check((m) => m.subjects !== undefined || m.groups !== undefined || m.jobs !== undefined, "must name at least one of: subjects, groups, jobs (use subjects: ['*'] for every caller)"),
+        ),
+        'Who the rule applies to: every dimension named must match.',
+      ),
+      connections: strings('Connections the rule grants (a rule with connections is a grant).', [['openai']]),
+      models: strings('Model globs granted on those connections (needs `connections`).', [['gpt-4o*']]),
+      detectors: opt(v.record(detectorId(), action(), 'expected a mapping of detector id → action'), { description: 'Detector id → action.', examples: [{ card: 'mask' }] }),
+      restoreTokens: opt(bool(), 'Restore tokenized values in responses.'),
+      approve: oneOrList(approveCondition, 'Conditions that hold the request for a reviewer.'),
+      block: oneOrList(blockCondition, 'Conditions that refuse the request.'),
+      justification: opt(
+        obj({
+          required: def(bool(), true, 'The caller must send `x-sluice-justification`.'),
+          minLength: def(int(1, 10_000), 1, 'Characters at least (trimmed).'),
+        }),
+        'A justification on every call.',
+      ),
+      maxBodyBytes: opt(int(1, MAX_BODY_LIMIT), 'Larger bodies are refused (413); the smallest applying limit wins.'),
+      quotas: opt(list(quota), 'Quotas; every quota of every applying rule is enforced.'),
+      allowJobHeader: opt(bool(), 'Callers whose token names no job may name it in `x-sluice-job`.'),
+      reviewers: opt(
+        obj({ groups: req(nonEmptyList(text()), { description: 'Groups that review this rule\'s approvals.', examples: [['data-stewards']] }) }),
+        "Reviewers of this rule's approvals, instead of the policy-wide `reviewers.groups` (operators always may).",
+      ),
+    }),
+    v.forward(
+      v.partialCheck([['models'], ['connections']], (r) => r.models === undefined || r.connections !== undefined, "needs `connections` in the same rule (a rule grants models on its connections; use connections: ['*'])"),
+      ['models'],
+    ),
+  );
+
+  return obj({
+    version: req(v.literal(1, 'expected 1 (the only policy format so far)'), 'Policy format; always 1.'),
+    reviewers: opt(
+      v.pipe(
+        obj({
+          groups: strings('Review approvals of rules that name no reviewers of their own.', [['reviewers']]),
+          operators: strings('See and decide every approval, and read the whole audit trail, shadow findings and policies.', [['sluice-operators']]),
+        }),
+        v.rawCheck(({ dataset, addIssue }) => {
+          if (dataset.typed && dataset.value.groups === undefined && dataset.value.operators === undefined) addIssue({ message: 'is required', path: at('groups') });
+        }),
+      ),
+      'Who reviews held requests.',
+    ),
+    detectors: opt(list(detector), 'The catalogue: built-in defaults and custom detectors.'),
+    rules: opt(list(rule), 'Who may call what, and what happens to their traffic.'),
   });
-  const root = doc.contents as Node | null;
-  const f = readMap(r, root, '', TOP_KEYS);
-  if (!f) return { issues: r.issues };
-  if (requireField(r, f, root, '', 'version')) {
-    const v = at(f.get('version')!);
-    if (!isScalar(v) || v.value !== 1) report(r, v, 'version', 'must be 1 (the only policy format so far)');
-  }
-  const detectors = f.has('detectors') ? readList(r, f, 'detectors', (n, k) => readDetector(r, n, k, validate)) : [];
-  const rules = f.has('rules') ? readList(r, f, 'rules', (n, k) => readRule(r, n, k, validate)) : [];
-  const reviewers = f.has('reviewers') ? readReviewers(r, f) : { groups: [], operators: [] };
-  if (r.issues.length > 0 || !detectors || !rules || !reviewers) return { issues: r.issues };
-  return {
-    spec: { file, detectors: detectors as DetectorSpec[], rules: rules as RuleSpec[], reviewerGroups: reviewers.groups, operatorGroups: reviewers.operators },
-    issues: [],
-  };
 }
 
-function readList<T>(r: Reader, f: Fields, name: string, item: (n: Node | null, k: string) => T | undefined): T[] | undefined {
-  const items = readSeq(r, at(f.get(name)!), name);
-  if (!items) return undefined;
-  const out = items.map(([n, k]) => item(n, k));
-  return out.every((x) => x !== undefined) ? (out as T[]) : undefined;
-}
-
-/** `reviewers: {groups, operators}`: who reviews approvals of rules that name no reviewers, and who sees everything. */
-function readReviewers(r: Reader, f: Fields): { groups: string[]; operators: string[] } | undefined {
-  const node = at(f.get('reviewers')!);
-  const g = readMap(r, node, 'reviewers', ['groups', 'operators']);
-  if (!g) return undefined;
-  if (!g.has('operators') && !requireField(r, g, node, 'reviewers', 'groups')) return undefined;
-  const groups = g.has('groups') ? readStringList(r, at(g.get('groups')!), 'reviewers.groups') : [];
-  const operators = g.has('operators') ? readStringList(r, at(g.get('operators')!), 'reviewers.operators') : [];
-  return groups && operators ? { groups, operators } : undefined;
-}
-
-/** A rule's own `reviewers: {groups}`: only they (and operators) see and decide the approvals it raises. */
-function readRuleReviewers(r: Reader, node: Node, key: string): string[] | undefined {
-  const g = readMap(r, node, key, ['groups']);
-  if (!g || !requireField(r, g, node, key, 'groups')) return undefined;
-  return readStringList(r, at(g.get('groups')!), child(key, 'groups'));
-}
-
-function readRule(r: Reader, node: Node | null, key: string, validate: PatternValidator): RuleSpec | undefined {
-  const f = readMap(r, node, key, RULE_KEYS);
-  if (!f) return undefined;
-  const hasId = requireField(r, f, node, key, 'id');
-  const hasMatch = requireField(r, f, node, key, 'match');
-  if (!hasId || !hasMatch) return undefined;
-  const before = r.issues.length;
-  const field = (name: string) => at(f.get(name)!);
-  const k = (name: string) => child(key, name);
-  const opt = <T>(name: string, read: (n: Node, k: string) => T | undefined): T | undefined =>
-    f.has(name) ? read(field(name), k(name)) : undefined;
-
-  const id = readString(r, field('id'), k('id'), RULE_ID, 'letters, digits, _ . and -');
-  if (f.has('description')) readString(r, field('description'), k('description'));
-  const match = readMatch(r, field('match'), k('match'));
-  const connections = opt('connections', (n, kk) => readStringList(r, n, kk));
-  const models = opt('models', (n, kk) => readStringList(r, n, kk));
-  if (f.has('models') && !f.has('connections')) {
-    report(r, field('models'), k('models'), "needs `connections` in the same rule (a rule grants models on its connections; use connections: ['*'])");
-  }
-  const detectors = opt('detectors', (n, kk) => readActionMap(r, n, kk)) ?? [];
-  const restoreTokens = opt('restoreTokens', (n, kk) => readBool(r, n, kk));
-  const approve = opt('approve', (n, kk) => readConditions(r, n, kk, 'approve', validate)) ?? [];
-  const block = opt('block', (n, kk) => readConditions(r, n, kk, 'block', validate)) ?? [];
-  const justification = opt('justification', (n, kk) => readJustification(r, n, kk));
-  const maxBodyBytes = opt('maxBodyBytes', (n, kk) => readInt(r, n, kk, 1, MAX_BODY_LIMIT));
-  const quotas = opt('quotas', (n, kk) => readQuotas(r, n, kk)) ?? [];
-  const allowJobHeader = opt('allowJobHeader', (n, kk) => readBool(r, n, kk));
-  const reviewers = opt('reviewers', (n, kk) => readRuleReviewers(r, n, kk));
-  if (r.issues.length > before || id === undefined || !match) return undefined;
-  return {
-    id, at: loc(r, field('id'), k('id')), match, detectors, approve, block, quotas,
-    ...(connections ? { connections } : {}),
-    ...(models ? { models } : {}),
-    ...(restoreTokens === undefined ? {} : { restoreTokens }),
-    ...(justification ? { justification } : {}),
-    ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
-    ...(allowJobHeader === undefined ? {} : { allowJobHeader }),
-    ...(reviewers ? { reviewers } : {}),
-  };
-}
-
-function readMatch(r: Reader, node: Node, key: string): RuleMatch | undefined {
-  const f = readMap(r, node, key, ['subjects', 'groups', 'jobs']);
-  if (!f) return undefined;
-  if (f.size === 0) {
-    report(r, node, key, "must name at least one of: subjects, groups, jobs (use subjects: ['*'] for every caller)");
-    return undefined;
-  }
-  const out: RuleMatch = {};
-  for (const name of ['subjects', 'groups', 'jobs'] as const) {
-    if (!f.has(name)) continue;
-    const list = readStringList(r, at(f.get(name)!), child(key, name));
-    if (!list) return undefined;
-    out[name] = list;
-  }
-  return out;
-}
-
-function readActionMap(r: Reader, node: Node, key: string): RuleSpec['detectors'] | undefined {
-  if (!isMap(node)) {
-    report(r, node, key, 'must be a map of detector id → action');
-    return undefined;
-  }
-  const out: RuleSpec['detectors'] = [];
-  for (const pair of node.items as Array<{ key: Node; value: Node | null }>) {
-    const id = readString(r, pair.key, key, DETECTOR_ID, 'a detector id');
-    if (id === undefined) continue;
-    const action = readEnum(r, pair.value, child(key, id), ACTIONS);
-    if (action) out.push({ id, action: action as PolicyAction, at: loc(r, pair.key, child(key, id)) });
-  }
-  return out;
-}
-
-function readJustification(r: Reader, node: Node, key: string): RuleSpec['justification'] {
-  const f = readMap(r, node, key, ['required', 'minLength']);
-  if (!f) return undefined;
-  const required = f.has('required') ? readBool(r, at(f.get('required')!), child(key, 'required')) : true;
-  const minLength = f.has('minLength') ? readInt(r, at(f.get('minLength')!), child(key, 'minLength'), 1, 10_000) : 1;
-  return required === undefined || minLength === undefined ? undefined : { required, minLength };
-}
-
-function readQuotas(r: Reader, node: Node, key: string): QuotaSpec[] | undefined {
-  const items = readSeq(r, node, key);
-  if (!items) return undefined;
-  const out: QuotaSpec[] = [];
-  for (const [item, k] of items) {
-    const f = readMap(r, item, k, ['per', 'requests', 'tokens', 'window']);
-    if (!f) return undefined;
-    const hasPer = requireField(r, f, item, k, 'per');
-    const hasWindow = requireField(r, f, item, k, 'window');
-    if (!f.has('requests') && !f.has('tokens')) report(r, item, k, 'needs `requests`, `tokens` or both');
-    if (!hasPer || !hasWindow || (!f.has('requests') && !f.has('tokens'))) return undefined;
-    const per = readEnum(r, at(f.get('per')!), child(k, 'per'), ['subject', 'job', 'group'] as const);
-    const window = readDuration(r, at(f.get('window')!), child(k, 'window'));
-    const limit = (name: string) => (f.has(name) ? readInt(r, at(f.get(name)!), child(k, name), 1, Number.MAX_SAFE_INTEGER) : undefined);
-    const requests = limit('requests');
-    const tokens = limit('tokens');
-    if (!per || !window || (f.has('requests') && !requests) || (f.has('tokens') && !tokens)) return undefined;
-    out.push({ per, window: window.text, windowSeconds: window.seconds, ...(requests ? { requests } : {}), ...(tokens ? { tokens } : {}) });
-  }
-  return out;
-}
+export type PolicyDocument = v.InferOutput<ReturnType<typeof build>>;

@@ -11,6 +11,7 @@ export type QuotaPer = 'subject' | 'job' | 'group';
 export interface SourceLoc {
   file: string;
   line: number;
+  column?: number;
   key: string;
 }
 

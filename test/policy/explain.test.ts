@@ -93,8 +93,8 @@ describe('sluice policy CLI', () => {
     const c = capture();
     expect(await policyCommand(['check', 'test/fixtures/policy/bad'], c.deps)).toBe(1);
     expect(c.err).toEqual([
-      'test/fixtures/policy/bad/policy.yaml:6: rules[0].detectors.card: must be one of: mask, redact, tokenize, hash, block, approve, report, off',
-      'test/fixtures/policy/bad/policy.yaml:8: rules[0].quotas[0].window: must be a duration like 30s, 1m, 1h or 1d',
+      'test/fixtures/policy/bad/policy.yaml:6:24: rules[0].detectors.card: expected one of: mask, redact, tokenize, hash, block, approve, report, off, found "scramble"',
+      'test/fixtures/policy/bad/policy.yaml:8:47: rules[0].quotas[0].window: expected a duration like 30s, 1m, 1h or 1d, found "1w"',
     ]);
   });
 

@@ -35,7 +35,7 @@ describe('loadPolicyDir', () => {
     await writeFile(join(dir, 'b.yaml'), `# second\n${good('same')}`);
     const r = await loadPolicyDir(dir);
     expect(r.ok ? [] : r.issues.map(formatIssue)).toEqual([
-      `${join(dir, 'b.yaml')}:4: rules[0].id: duplicate rule id "same" (first defined at ${join(dir, 'a.yaml')}:3)`,
+      `${join(dir, 'b.yaml')}:4:9: rules[0].id: duplicate rule id "same" (first defined at ${join(dir, 'a.yaml')}:3)`,
     ]);
   });
 
@@ -56,7 +56,7 @@ describe('createPolicyStore', () => {
     await writeFile(join(dir, 'p.yaml'), 'version: 3\n');
     const err = await createPolicyStore(dir, { watch: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SluiceError);
-    expect((err as SluiceError).message).toContain(`${join(dir, 'p.yaml')}:1: version: must be 1`);
+    expect((err as SluiceError).message).toContain(`${join(dir, 'p.yaml')}:1:10: version: expected 1 (the only policy format so far), found 3`);
   });
 
   it('reload() swaps in a valid policy and keeps the old one when a file is bad', async () => {
@@ -71,7 +71,7 @@ describe('createPolicyStore', () => {
     expect((await store.reload()).ok).toBe(false);
     expect(store.current().rules[0].id).toBe('v2');
     expect(store.current()).not.toBe(first);
-    expect(errors.map((e) => e.map(formatIssue))).toEqual([[`${join(dir, 'p.yaml')}:5: rules[0].conections: unknown key (expected one of: id, description, match, connections, models, detectors, restoreTokens, approve, block, justification, maxBodyBytes, quotas, allowJobHeader, reviewers)`]]);
+    expect(errors.map((e) => e.map(formatIssue))).toEqual([[`${join(dir, 'p.yaml')}:5:5: rules[0].conections: unknown key, did you mean "connections"? (expected one of: id, description, match, connections, models, detectors, restoreTokens, approve, block, justification, maxBodyBytes, quotas, allowJobHeader, reviewers)`]]);
   });
 
   it('hot-reloads on file changes and keeps the old policy on a malformed file', async () => {
@@ -91,7 +91,7 @@ describe('createPolicyStore', () => {
     const failed = next<PolicyIssue[]>((fn) => (onError = fn));
     await writeFile(join(dir, 'p.yaml'), 'version: 1\nrules: [\n');
     const issues = await failed;
-    expect(issues[0]).toMatchObject({ file: join(dir, 'p.yaml'), key: '(yaml)' });
+    expect(issues[0]).toMatchObject({ file: join(dir, 'p.yaml'), key: '(root)' });
     expect(store.current().rules[0].id).toBe('v2');
 
     const fixed = next<Policy>((fn) => (onReload = fn));
