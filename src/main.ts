@@ -11,7 +11,7 @@ import { createRouter } from './upstream/routes.js';
 import { createUpstreams, closeUpstreams } from './upstream/pools.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { createAuthenticator } from './auth/authenticate.js';
-import { validateIdentityConfig } from './auth/config.js';
+import { withIssuer } from './auth/config.js';
 import { ensureDemoIssuer, demoIssuerEntry } from './demo/issuer.js';
 import { createTokenEndpoint } from './demo/token-endpoint.js';
 import { startMockProvider, type MockProvider } from './demo/mock-provider.js';
@@ -24,12 +24,11 @@ import { connectRedis, type SharedRedis } from './redis.js';
 import type { QuotaStore } from './policy/quota.js';
 import { createResponseStep } from './response/step.js';
 import { createAuditStep } from './audit/step.js';
-import { createApprovals, validateApprovalsConfig } from './approval/index.js';
+import { createApprovals } from './approval/index.js';
 import { reviewerAccess } from './approval/access.js';
 import { createRedisApprovalStore, type RedisApprovalStore } from './approval/store-redis.js';
 import { createMemoryVault, type TokenVault } from './inspect/vault.js';
 import { createRedisVault } from './inspect/vault-redis.js';
-import { readEgressConfig } from './shadow/config.js';
 import { startEgressProxy, egressOptionsFrom, type EgressProxy } from './shadow/proxy.js';
 import { createShadowRoutes } from './shadow/routes.js';
 import { wireConsole, reloadTracker, CONSOLE_PATH } from './console/index.js';
@@ -65,7 +64,7 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
   const logger = opts.logger ?? createLogger(config.logging.level);
   const closers: Array<() => Promise<void> | void> = [];
   try {
-    return await assemble(config, loaded.baseDir, logger, closers);
+    return await assemble(config, logger, closers);
   } catch (err) {
     // A start that fails halfway must not leave listeners, workers or watchers behind.
     for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
@@ -73,22 +72,20 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
   }
 }
 
-async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, closers: Array<() => Promise<void> | void>): Promise<Sluice> {
+async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() => Promise<void> | void>): Promise<Sluice> {
   const metrics = createMetrics();
   let mock: MockProvider | undefined;
-  let identityRaw = config.identity as Record<string, unknown>;
+  let identity = config.identity;
   let demoRoutes: AdminRoutes | undefined;
   if (config.demo.enabled) {
     mock = await startMockProvider({ host: '127.0.0.1', port: config.demo.mockProviderPort, quiet: true, maxReceived: 0 });
     closers.push(() => mock!.close());
     const demo = await ensureDemoIssuer(config.demo.dir);
-    const issuers = Array.isArray(identityRaw.issuers) ? identityRaw.issuers : [];
-    identityRaw = { ...identityRaw, issuers: [...issuers, demoIssuerEntry(demo)] };
+    identity = withIssuer(identity, demoIssuerEntry(demo));
     logger.warn({ provider: mock.url }, 'DEMO MODE: mock provider and demo issuer started, not for real traffic (mint a token with `sluice token --group analysts`)');
     // Service accounts of the demo issuer get tokens by client_credentials, as from a real IdP.
     demoRoutes = createTokenEndpoint({ dir: config.demo.dir, clients: config.demo.clients, logger: logger.child({ component: 'demo-issuer' }) });
   }
-  const identity = validateIdentityConfig(identityRaw, 'identity', baseDir);
   const auth = createAuthenticator(identity);
   closers.push(() => auth.close());
 
@@ -131,7 +128,7 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   const policy = createPolicyStep(policies, secret, quotas);
   const upstreams = createUpstreams(config.connections);
   closers.push(() => closeUpstreams(upstreams));
-  const approvalsConfig = validateApprovalsConfig(config.approvals);
+  const approvalsConfig = config.approvals;
   let approvalStore: RedisApprovalStore | undefined;
   if (config.stores.redis && redisClient) {
     approvalStore = await createRedisApprovalStore({
@@ -199,7 +196,7 @@ async function assemble(config: SluiceConfig, baseDir: string, logger: Logger, c
   closers.push(() => server.closeAll());
   const scheme = config.server.tls ? 'https' : 'http';
   url = `${scheme}://${config.server.host}:${server.port}`;
-  const egressCfg = readEgressConfig(config.egress);
+  const egressCfg = config.egress;
   if (egressCfg.enabled) {
     egress = await startEgressProxy({
       ...egressOptionsFrom(egressCfg),

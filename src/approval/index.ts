@@ -7,7 +7,7 @@ export { ReviewConflict } from './review.js';
 export type { Review } from './review.js';
 export { createMemoryApprovalStore, MEMORY_STORE_DEFAULTS } from './store.js';
 export type { ApprovalStore, MemoryStoreOptions, SettleResult } from './store.js';
-export { validateApprovalsConfig, readApprovalsConfig, APPROVALS_DEFAULTS } from './config.js';
+export { validateApprovalsConfig, ApprovalsSchema, APPROVALS_DEFAULTS } from './config.js';
 export type { ApprovalsConfig } from './config.js';
 export { signBody, verifySignature, WEBHOOK_DEFAULTS } from './webhook.js';
 export type { WebhookOptions, WebhookStats } from './webhook.js';

@@ -6,7 +6,7 @@ import { loadConfigFile, ConfigError } from '../config/load.js';
 import { packageRoot } from '../paths.js';
 import type { Identity } from '../types.js';
 import { createAuthenticator } from '../auth/authenticate.js';
-import { validateIdentityConfig } from '../auth/config.js';
+import { withIssuer } from '../auth/config.js';
 import { ensureDemoIssuer, demoIssuerEntry } from '../demo/issuer.js';
 import { EXIT_USAGE, UsageError, resolveConfig, takeConfig, wantsHelp, type ConfigChoice } from './args.js';
 
@@ -171,13 +171,9 @@ function quietly<T>(f: () => T): T | undefined {
 async function tokenVerifier(file: string): Promise<((token: string) => Promise<Identity>) | undefined> {
   const loaded = quietly(() => loadConfigFile(file));
   if (!loaded) return undefined;
-  const { config, baseDir } = loaded;
-  let raw = (config.identity ?? {}) as Record<string, unknown>;
-  if (config.demo.enabled) {
-    const demo = await ensureDemoIssuer(config.demo.dir);
-    raw = { ...raw, issuers: [...(Array.isArray(raw.issuers) ? raw.issuers : []), demoIssuerEntry(demo)] };
-  }
-  const auth = createAuthenticator(validateIdentityConfig(raw, 'identity', baseDir));
+  const { config } = loaded;
+  const identity = config.demo.enabled ? withIssuer(config.identity, demoIssuerEntry(await ensureDemoIssuer(config.demo.dir))) : config.identity;
+  const auth = createAuthenticator(identity);
   return (token) => auth.authenticate({ authorization: `Bearer ${token}` }, '127.0.0.1');
 }
 

@@ -55,6 +55,9 @@ export const nonEmptyList = <S extends Schema>(item: S) => v.pipe(v.array(item, 
 /** A mapping with free keys (headers, rule → action maps). */
 export const dict = <V extends Schema>(value: V) => v.record(v.string(), value, 'expected a mapping');
 
+const isHttpUrl = (s: string): boolean => URL.canParse(s) && ['http:', 'https:'].includes(new URL(s).protocol);
+export const httpUrl = () => v.pipe(text(), v.check(isHttpUrl, 'expected an http(s) URL'));
+
 export const pattern = (re: RegExp, hint: string) => v.pipe(v.string(`expected ${hint}`), v.regex(re, `expected ${hint}`));
 
 /** A mapping with exactly these keys: an unknown key is an error with a "did you mean". */
@@ -142,4 +145,12 @@ export function metaOf(s: Schema | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const item of pipe as Array<{ type?: string; metadata?: Record<string, unknown> }>) if (item.type === 'metadata') Object.assign(out, item.metadata);
   return out;
+}
+
+export function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const x of Object.values(o)) deepFreeze(x);
+  }
+  return o;
 }

@@ -2,14 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import * as v from 'valibot';
-import { parseYaml, interpolateEnv, dropNulls, type YamlSource } from './source.js';
-import { ConfigError, problemsFrom, type Problem } from './problems.js';
+import { parseYaml, interpolateEnv, dropNulls } from './source.js';
+import { ConfigError, problemsFrom } from './problems.js';
 import { ConfigSchema, type SluiceConfig } from './schema.js';
-import { Reader, splitPath } from './check.js';
-import { readIdentityConfig } from '../auth/config.js';
-import { readApprovalsConfig } from '../approval/config.js';
-import { readEgressConfig } from '../shadow/config.js';
-import { readConsoleConfig } from '../console/config.js';
+import { deepFreeze } from './kit.js';
+import { resolveJwksFiles } from '../auth/config.js';
 
 export { ConfigError };
 
@@ -44,26 +41,9 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     // An unset variable is reported once, as unset, not again as the empty value it left behind.
     problems.push(...found.filter((p) => !unset.has(p.path.join('\0'))));
   }
-  problems.push(...sectionProblems(value, source));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const baseDir = dirname(file);
   return { config: deepFreeze(resolvePaths(result.output, baseDir)), baseDir, file };
-}
-
-// Sections owned by other steps are validated here too, so `check-config` reports every problem at once
-// (each step re-reads its raw section at start, e.g. auth adds the demo issuer first).
-function sectionProblems(value: unknown, source: YamlSource): Problem[] {
-  const top = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
-  const out: Problem[] = [];
-  const r = new Reader(() => undefined, '', (path, message) => {
-    const p = splitPath(path);
-    out.push({ file: source.file, ...source.locate(p), path: p, message });
-  });
-  readIdentityConfig(top.identity ?? {}, r, ['identity']);
-  readApprovalsConfig(top.approvals ?? {}, r, ['approvals']);
-  readEgressConfig(top.egress ?? {}, r);
-  readConsoleConfig(top.console ?? {}, r, ['console']);
-  return out;
 }
 
 function resolvePaths(c: SluiceConfig, base: string): SluiceConfig {
@@ -71,16 +51,9 @@ function resolvePaths(c: SluiceConfig, base: string): SluiceConfig {
   return {
     ...c,
     demo: { ...c.demo, dir: at(c.demo.dir) },
+    identity: resolveJwksFiles(c.identity, base),
     policies: { ...c.policies, dir: at(c.policies.dir) },
     audit: { ...c.audit, dir: at(c.audit.dir), signingKeyFile: c.audit.signingKeyFile && at(c.audit.signingKeyFile) },
     server: c.server.tls ? { ...c.server, tls: { ...c.server.tls, certFile: at(c.server.tls.certFile), keyFile: at(c.server.tls.keyFile) } } : c.server,
   };
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o)) deepFreeze(v);
-  }
-  return o;
 }

@@ -92,7 +92,7 @@ export function problemsFrom(issues: readonly v.BaseIssue<unknown>[], ctx: Issue
     const local = path.slice(ctx.prefix?.length ?? 0);
     const unknownKey = issue.type === 'strict_object' && issue.expected === 'never';
     const missing = issue.kind === 'schema' && issue.received === 'undefined' && issue.input === undefined;
-    let message = issue.message;
+    let message = missing ? 'is required' : issue.message;
     const scalar = issue.input === null || typeof issue.input !== 'object';
     if (!unknownKey && !missing && (issue.kind === 'schema' || (FOUND_FOR.has(issue.type) && scalar))) message += `, ${found(issue.input, local, ctx)}`;
     const pos = ctx.locate?.(path, unknownKey || issue.path?.at(-1)?.origin === 'key');
@@ -114,4 +114,11 @@ export function describe(input: unknown): string {
   if (typeof input === 'object') return 'a mapping';
   if (typeof input === 'string') return JSON.stringify(input.length > 60 ? `${input.slice(0, 57)}...` : input);
   return String(input);
+}
+
+/** Validates a part of the config given in code (tests, the demo issuer): the output, or a ConfigError naming keys under `at`. */
+export function parseSection<S extends Schema>(schema: S, raw: unknown, at: Path): v.InferOutput<S> {
+  const result = v.safeParse(schema, raw);
+  if (!result.success) throw new ConfigError(problemsFrom(result.issues, { schema, prefix: at }));
+  return result.output;
 }

@@ -1,7 +1,11 @@
 // The shape of sluice.yaml, written once: types, validation, messages, defaults, JSON Schema and the reference
 // tables in docs/configuration.md all come from this (scripts/schema.ts writes the last two).
 import * as v from 'valibot';
-import { at, bool, def, dict, int, list, obj, oneOf, opt, pattern, req, section, str, text } from './kit.js';
+import { at, bool, def, dict, httpUrl, int, list, obj, oneOf, opt, pattern, req, section, str, text } from './kit.js';
+import { IdentitySchema } from '../auth/config.js';
+import { ApprovalsSchema } from '../approval/config.js';
+import { EgressSchema } from '../shadow/config.js';
+import { ConsoleSchema } from '../console/config.js';
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
 // Paths the gateway owns; a connection may not shadow them.
@@ -12,8 +16,6 @@ const MIN_CLIENT_SECRET = 16;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-const isHttpUrl = (s: string): boolean => URL.canParse(s) && ['http:', 'https:'].includes(new URL(s).protocol);
-const httpUrl = () => v.pipe(text(), v.check(isHttpUrl, 'expected an http(s) URL'));
 
 const server = section({
   host: def(str(), '127.0.0.1', 'Listen address (`0.0.0.0` to serve other hosts).'),
@@ -207,20 +209,17 @@ const logging = section({
   level: def(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'JSON lines on stdout; credentials are redacted.'),
 }, 'Logs.');
 
-// Validated by their own steps (auth/, approval/, shadow/) until they join this schema.
-const raw = () => opt(v.unknown());
-
 export const ConfigSchema = obj({
   server,
   demo,
-  identity: raw(),
+  identity: IdentitySchema,
   connections,
   inspection,
   policies,
   audit,
-  approvals: raw(),
-  egress: raw(),
-  console: raw(),
+  approvals: ApprovalsSchema,
+  egress: EgressSchema,
+  console: ConsoleSchema,
   stores,
   logging,
 });

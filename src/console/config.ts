@@ -1,86 +1,37 @@
-// The `console` section of sluice.yaml: typed, frozen defaults and validation with messages naming the key.
-import { Reader } from '../config/check.js';
+// The `console` section of sluice.yaml: its part of the one config schema, the types and the defaults.
+import * as v from 'valibot';
+import { bool, def, httpUrl, int, list, nonEmptyList, obj, opt, req, section, text } from '../config/kit.js';
+import { parseSection } from '../config/problems.js';
 
-export interface ConsoleOidcConfig {
-  /** Exact `iss` of the IdP; must also be trusted under identity.issuers (its keys and claim mapping). */
-  issuer: string;
-  clientId: string;
-  /** Confidential clients only (sent with HTTP Basic); PKCE is used either way. */
-  clientSecret?: string;
-  /** `https://sluice.example.com/sluice/console/callback`, registered with the IdP. */
-  redirectUri: string;
-  scopes: string[];
-  /** Without both, endpoints come from the issuer's discovery document. */
-  authorizationEndpoint?: string;
-  tokenEndpoint?: string;
-}
+const oidc = obj({
+  issuer: req(text(), { description: 'Exact `iss` of the IdP; must also be trusted under `identity.issuers` (its keys and claim mapping).', examples: ['https://login.example.com/realms/data'] }),
+  clientId: req(text(), { description: 'The console\'s client id at the IdP.', examples: ['sluice-console'] }),
+  clientSecret: opt(text(), { description: 'Confidential clients only (sent with HTTP Basic); PKCE is used either way.', examples: ['${SLUICE_CONSOLE_SECRET}'], secret: true }),
+  redirectUri: req(
+    v.pipe(httpUrl(), v.check((s) => new URL(s).pathname.endsWith('/sluice/console/callback'), 'must end with /sluice/console/callback')),
+    { description: 'Registered with the IdP.', examples: ['https://sluice.example.com/sluice/console/callback'] },
+  ),
+  scopes: def(v.pipe(nonEmptyList(text()), v.check((s) => s.includes('openid'), 'must include openid')), ['openid', 'profile'], 'Scopes asked for.'),
+  authorizationEndpoint: opt(httpUrl(), 'Without both endpoints, they come from the issuer\'s discovery document.'),
+  tokenEndpoint: opt(httpUrl(), 'Without both endpoints, they come from the issuer\'s discovery document.'),
+});
 
-export interface ConsoleConfig {
-  enabled: boolean;
-  /** Absent outside demo mode: the console then only explains how to configure it. */
-  oidc?: ConsoleOidcConfig;
-  session: { idleMinutes: number; absoluteHours: number };
-  /** Proxy/access/flow logs the shadow-AI page scans on request (as `sluice shadow scan`). */
-  shadowLogs: string[];
-}
+export const ConsoleSchema = section({
+  enabled: def(bool(), true, 'Serve the reviewer console at `/sluice/console`.'),
+  oidc: opt(oidc, 'Sign-in (OIDC code flow with PKCE). Absent outside demo mode: the console then only explains how to configure it.'),
+  session: section({
+    idleMinutes: def(int(1, 24 * 60), 30, 'A session ends after this long without use.'),
+    absoluteHours: def(int(1, 7 * 24), 8, 'A session ends this long after sign-in.'),
+  }, 'Console sessions.'),
+  shadowLogs: def(list(text()), [], { description: 'Proxy/access/flow logs the shadow-AI page scans on request (as `sluice shadow scan`).', examples: [['/var/log/squid/access.log']] }),
+}, 'The reviewer console.');
 
-export const CONSOLE_DEFAULTS = Object.freeze({ enabled: true, idleMinutes: 30, absoluteHours: 8, scopes: Object.freeze(['openid', 'profile']) });
+export type ConsoleConfig = v.InferOutput<typeof ConsoleSchema>;
+export type ConsoleOidcConfig = NonNullable<ConsoleConfig['oidc']>;
 
-const KEYS = ['enabled', 'oidc', 'session', 'shadowLogs'];
-const OIDC_KEYS = ['issuer', 'clientId', 'clientSecret', 'redirectUri', 'scopes', 'authorizationEndpoint', 'tokenEndpoint'];
+export const CONSOLE_DEFAULTS = Object.freeze(v.parse(ConsoleSchema, undefined));
 
+/** Validates a `console` section given in code; throws a ConfigError listing every problem. */
 export function validateConsoleConfig(raw: unknown, at = 'console'): ConsoleConfig {
-  const r = new Reader();
-  const cfg = readConsoleConfig(raw, r, [at]);
-  r.done();
-  return cfg;
-}
-
-export function readConsoleConfig(raw: unknown, r: Reader, p: string[]): ConsoleConfig {
-  const o = r.obj(raw, p, KEYS);
-  const s = r.obj(o.session, [...p, 'session'], ['idleMinutes', 'absoluteHours']);
-  const d = CONSOLE_DEFAULTS;
-  const cfg: ConsoleConfig = {
-    enabled: r.bool(o.enabled, [...p, 'enabled'], d.enabled),
-    session: {
-      idleMinutes: r.int(s.idleMinutes, [...p, 'session', 'idleMinutes'], d.idleMinutes, 1, 24 * 60),
-      absoluteHours: r.int(s.absoluteHours, [...p, 'session', 'absoluteHours'], d.absoluteHours, 1, 7 * 24),
-    },
-    shadowLogs: r.arr(o.shadowLogs, [...p, 'shadowLogs']).map((v, i) => r.str(v, [...p, 'shadowLogs', String(i)])),
-  };
-  if (o.oidc !== undefined && o.oidc !== null) cfg.oidc = readOidc(r, o.oidc, [...p, 'oidc']);
-  return Object.freeze(cfg);
-}
-
-function readOidc(r: Reader, v: unknown, p: string[]): ConsoleOidcConfig {
-  const o = r.obj(v, p, OIDC_KEYS);
-  const scopes = o.scopes === undefined ? [...CONSOLE_DEFAULTS.scopes] : r.arr(o.scopes, [...p, 'scopes']).map((x, i) => r.str(x, [...p, 'scopes', String(i)]));
-  if (!scopes.includes('openid')) r.fail([...p, 'scopes'], 'must include openid');
-  const out: ConsoleOidcConfig = {
-    issuer: r.str(o.issuer, [...p, 'issuer']),
-    clientId: r.str(o.clientId, [...p, 'clientId']),
-    redirectUri: r.str(o.redirectUri, [...p, 'redirectUri']),
-    scopes,
-  };
-  const redirect = url(r, out.redirectUri, [...p, 'redirectUri']);
-  if (redirect && !redirect.pathname.endsWith('/sluice/console/callback')) r.fail([...p, 'redirectUri'], 'must end with /sluice/console/callback');
-  const secret = r.optStr(o.clientSecret, [...p, 'clientSecret']);
-  if (secret) out.clientSecret = secret;
-  for (const k of ['authorizationEndpoint', 'tokenEndpoint'] as const) {
-    const e = r.optStr(o[k], [...p, k]);
-    if (e !== undefined && url(r, e, [...p, k])) out[k] = e;
-  }
-  return Object.freeze(out);
-}
-
-function url(r: Reader, v: string, p: string[]): URL | undefined {
-  if (v === '') return undefined;
-  try {
-    const u = new URL(v);
-    if (u.protocol === 'http:' || u.protocol === 'https:') return u;
-  } catch {
-    // reported below
-  }
-  r.fail(p, 'expected an http(s) URL');
-  return undefined;
+  return Object.freeze(parseSection(ConsoleSchema, raw, at.split('.')));
 }

@@ -19,12 +19,12 @@ import { readEgressConfig } from '../shadow/config.js';
 import { scanFiles } from '../shadow/scan.js';
 import { DEMO_ISSUER } from '../demo/issuer.js';
 import { createDemoLogin, DEMO_LOGIN_BASE } from '../demo/oidc-login.js';
-import { validateConsoleConfig, type ConsoleOidcConfig } from './config.js';
+import type { ConsoleOidcConfig } from './config.js';
 import { createOidcClient, type OidcSettings } from './oidc.js';
 import { createConsole } from './routes.js';
 import type { ReloadStatus } from './pages/policies.js';
 
-export { validateConsoleConfig, readConsoleConfig, type ConsoleConfig } from './config.js';
+export { validateConsoleConfig, ConsoleSchema, type ConsoleConfig } from './config.js';
 
 export const CONSOLE_PATH = '/sluice/console';
 export const DEMO_CONSOLE_CLIENT = 'sluice-console';
@@ -46,7 +46,7 @@ export interface ConsoleWiring {
 
 /** The console's routes (empty when `console.enabled: false`) and, in demo mode, the demo sign-in routes. */
 export function wireConsole(w: ConsoleWiring): AdminRoutes[] {
-  const cfg = validateConsoleConfig(w.config.console);
+  const cfg = w.config.console;
   if (!cfg.enabled) return [];
   const demo = w.config.demo.enabled && !cfg.oidc;
   const oidcCfg = (): ConsoleOidcConfig | undefined =>

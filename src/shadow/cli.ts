@@ -3,7 +3,6 @@
 import { loadConfigFile, ConfigError } from '../config/load.js';
 import { loadCatalogue, type SignatureCatalogue } from './catalogue.js';
 import { createClassifier } from './classify.js';
-import { readEgressConfig } from './config.js';
 import { formatJson, formatTable } from './report.js';
 import { scanFiles } from './scan.js';
 
@@ -36,7 +35,7 @@ export async function shadowCommand(argv: string[], io: CliIo = process): Promis
   if (typeof args === 'string') return usage(io, args);
   let catalogue: SignatureCatalogue;
   try {
-    catalogue = args.config ? loadCatalogue(readEgressConfig(loadConfigFile(args.config).config.egress).signatures) : loadCatalogue();
+    catalogue = args.config ? loadCatalogue(loadConfigFile(args.config).config.egress.signatures) : loadCatalogue();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.stderr.write(`sluice shadow: ${err.message}\n`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { APPROVALS_DEFAULTS, validateApprovalsConfig } from '../../src/approval/config.js';
-import { ConfigError } from '../../src/config/check.js';
+import { ConfigError } from '../../src/config/problems.js';
 
 function problems(raw: unknown): string[] {
   try {
@@ -32,16 +32,16 @@ describe('approvals config', () => {
 
   it.each([
     [{ timeout: 5 }, 'approvals.timeout: unknown key (expected one of: defaultTimeoutSeconds, retainSeconds, maxRecords, maxGrants, maxGrantMinutes, promptBytes, publicUrl, webhook)'],
-    [{ defaultTimeoutSeconds: 0 }, 'approvals.defaultTimeoutSeconds: must be between 1 and 604800'],
-    [{ retainSeconds: 'long' }, 'approvals.retainSeconds: expected an integer'],
-    [{ maxGrantMinutes: 100_000 }, 'approvals.maxGrantMinutes: must be between 1 and 10080'],
-    [{ promptBytes: 10 }, 'approvals.promptBytes: must be between 256 and 1048576'],
-    [{ publicUrl: 'ftp://x' }, 'approvals.publicUrl: expected an http(s) URL'],
+    [{ defaultTimeoutSeconds: 0 }, 'approvals.defaultTimeoutSeconds: expected an integer from 1 to 604800, found 0'],
+    [{ retainSeconds: 'long' }, 'approvals.retainSeconds: expected an integer from 60 to 604800, found "long"'],
+    [{ maxGrantMinutes: 100_000 }, 'approvals.maxGrantMinutes: expected an integer from 1 to 10080, found 100000'],
+    [{ promptBytes: 10 }, 'approvals.promptBytes: expected an integer from 256 to 1048576, found 10'],
+    [{ publicUrl: 'ftp://x' }, 'approvals.publicUrl: expected an http(s) URL, found "ftp://x"'],
     [{ webhook: { secret: 'a-long-enough-secret' } }, 'approvals.webhook.url: is required'],
-    [{ webhook: { url: 'not a url', secret: 'a-long-enough-secret' } }, 'approvals.webhook.url: expected an http(s) URL'],
+    [{ webhook: { url: 'not a url', secret: 'a-long-enough-secret' } }, 'approvals.webhook.url: expected an http(s) URL, found "not a url"'],
     [{ webhook: { url: 'https://h/x' } }, 'approvals.webhook.secret: is required'],
-    [{ webhook: { url: 'https://h/x', secret: 'short' } }, 'approvals.webhook.secret: must be at least 16 characters'],
-    [{ webhook: { url: 'https://h/x', secret: 'a-long-enough-secret', maxAttempts: 0 } }, 'approvals.webhook.maxAttempts: must be between 1 and 20'],
+    [{ webhook: { url: 'https://h/x', secret: 'short' } }, 'approvals.webhook.secret: must be at least 16 characters, found a value that is not shown (secret)'],
+    [{ webhook: { url: 'https://h/x', secret: 'a-long-enough-secret', maxAttempts: 0 } }, 'approvals.webhook.maxAttempts: expected an integer from 1 to 20, found 0'],
     [{ webhook: { url: 'https://h/x', secret: 'a-long-enough-secret', retries: 3 } }, 'approvals.webhook.retries: unknown key (expected one of: url, secret, maxAttempts, baseDelayMs, timeoutMs)'],
   ])('%j → %s', (raw, message) => {
     expect(problems(raw)).toEqual([message]);

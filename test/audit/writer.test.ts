@@ -201,16 +201,16 @@ describe('audit writer', () => {
   });
 
   it.each([
-    [{ dir: '' }, 'audit.dir must be a non-empty string'],
-    [{ dir: 'x', fsync: 'sometimes' }, "audit.fsync must be 'always' or 'group'"],
-    [{ dir: 'x', groupCommitMs: -1 }, 'audit.groupCommitMs must be an integer >= 0'],
-    [{ dir: 'x', maxBytes: 100 }, 'audit.maxBytes must be an integer >= 4096'],
-    [{ dir: 'x', maxAgeMs: 1.5 }, 'audit.maxAgeMs must be an integer >= 1000'],
-    [{ dir: 'x', checkpointEvery: 0 }, 'audit.checkpointEvery must be an integer >= 1'],
-    [{ dir: 'x', checkpointIntervalMs: 10 }, 'audit.checkpointIntervalMs must be an integer >= 100'],
-    [{ dir: 'x', maxPendingBytes: 10 }, 'audit.maxPendingBytes must be an integer >= 65536'],
-    [{ dir: 'x', retryMs: 0 }, 'audit.retryMs must be an integer >= 1'],
-    [{ dir: 'x', signingKeyFile: '' }, 'audit.signingKeyFile must be a non-empty string'],
+    [{ dir: '' }, 'audit.dir: expected a non-empty string, found ""'],
+    [{ dir: 'x', fsync: 'sometimes' }, 'audit.fsync: expected one of: always, group, found "sometimes"'],
+    [{ dir: 'x', groupCommitMs: -1 }, 'audit.groupCommitMs: expected an integer >= 0, found -1'],
+    [{ dir: 'x', maxBytes: 100 }, 'audit.maxBytes: expected an integer >= 4096, found 100'],
+    [{ dir: 'x', maxAgeMs: 1.5 }, 'audit.maxAgeMs: expected an integer >= 1000, found 1.5'],
+    [{ dir: 'x', checkpointEvery: 0 }, 'audit.checkpointEvery: expected an integer >= 1, found 0'],
+    [{ dir: 'x', checkpointIntervalMs: 10 }, 'audit.checkpointIntervalMs: expected an integer >= 100, found 10'],
+    [{ dir: 'x', maxPendingBytes: 10 }, 'audit.maxPendingBytes: expected an integer >= 65536, found 10'],
+    [{ dir: 'x', retryMs: 0 }, 'audit.retryMs: expected an integer >= 1, found 0'],
+    [{ dir: 'x', signingKeyFile: '' }, 'audit.signingKeyFile: expected a non-empty string, found ""'],
   ])('rejects bad option %j', (cfg, message) => {
     expect(() => resolveAuditOptions(cfg as never)).toThrow(message);
   });

@@ -38,9 +38,8 @@ beforeAll(async () => {
     // The mock provider stands in for an internal service on this host, reachable by name through one rule.
     // Loopback is allowed too, so the gateway's and the proxy's own ports are refused as Sluice's own.
     override: (c) => {
-      const egress = c.egress as { policy: Record<string, unknown> };
       const port = new URL(c.connections[0].baseUrl).port;
-      return { ...c, egress: { ...egress, policy: { ...egress.policy, hosts: { [`localhost:${port}`]: 'log', '127.0.0.1': 'allow' } } } };
+      return { ...c, egress: { ...c.egress, policy: { ...c.egress.policy, hosts: { [`localhost:${port}`]: 'log', '127.0.0.1': 'allow' } } } };
     },
   });
   analyst = await stack.token(['analysts'], 'alice', 'flink-enrich');

@@ -18,7 +18,7 @@ const cases: Array<[string, string, string]> = [
   ['bad rule id', 'version: 1\nrules:\n  - id: "has space"\n    match: { groups: [g] }\n', 'p.yaml:3:9: rules[0].id: expected a rule id (letters, digits, _ . and -), found "has space"'],
   ['not a list', rule('    connections: openai\n'), 'p.yaml:5:18: rules[0].connections: expected a list, found "openai"'],
   ['empty list', rule('    connections: []\n'), 'p.yaml:5:18: rules[0].connections: must not be empty'],
-  ['empty string', rule("    connections: ['']\n"), 'p.yaml:5:19: rules[0].connections[0]: expected a non-empty string'],
+  ['empty string', rule("    connections: ['']\n"), 'p.yaml:5:19: rules[0].connections[0]: expected a non-empty string, found ""'],
   ['models without connections', rule('    models: [gpt-4o]\n'), 'p.yaml:5:13: rules[0].models: needs `connections` in the same rule (a rule grants models on its connections; use connections: [\'*\'])'],
   ['bad action', rule('    detectors: { card: scramble }\n'), 'p.yaml:5:24: rules[0].detectors.card: expected one of: mask, redact, tokenize, hash, block, approve, report, off, found "scramble"'],
   ['detectors not a map', rule('    detectors: [card]\n'), 'p.yaml:5:16: rules[0].detectors: expected a mapping, found a list'],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, EGRESS_DEFAULTS, readEgressConfig } from '../../src/shadow/config.js';
+import { EGRESS_DEFAULTS, readEgressConfig } from '../../src/shadow/config.js';
+import { ConfigError } from '../../src/config/problems.js';
 import { egressOptionsFrom } from '../../src/shadow/proxy.js';
 import { compileEgressPolicy } from '../../src/shadow/policy.js';
 import { parseIp } from '../../src/shadow/address.js';
@@ -41,7 +42,7 @@ describe('egress config', () => {
     ['bad signature rule', { policy: { signatures: { 'openai': 'log' } } }, 'egress.policy.signatures.openai: expected a signature id'],
     ['gateway with credentials', { gatewayUrl: 'http://u:p@sluice' }, 'egress.gatewayUrl: expected an http(s) base URL'],
     ['bad route prefix', { routes: { openai: 'v1' } }, 'egress.routes.openai: expected a path prefix'],
-    ['tiny inspect bound', { maxInspectBytes: 10 }, 'egress.maxInspectBytes: must be between 1024 and'],
+    ['tiny inspect bound', { maxInspectBytes: 10 }, 'egress.maxInspectBytes: expected an integer from 1024 to 67108864, found 10'],
     ['bad signatures', { signatures: { hosts: [7] } }, 'egress.signatures.hosts[0]'],
   ];
   it.each(bad)('rejects %s', (_n, raw, message) => {
