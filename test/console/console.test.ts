@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { join } from 'node:path';
 import { readFileSync, readdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { cookieValue, raw, setCookies, signIn, type ConsoleClient } from '../helpers/console.js';
 
@@ -199,5 +200,28 @@ describe('reviewing', () => {
     expect(consoleEvents).toEqual(expect.arrayContaining(['rita:login', 'rita:replay', 'rita:search', '-:login_failed', 'rob:logout']));
     const decision = records.find((r) => r.kind === 'approval' && r.approvalId === id && r.decision === 'denied');
     expect(decision).toMatchObject({ approver: 'rita', detail: { event: 'denied', comment: 'not <b>now</b>' } });
+  });
+});
+
+describe('weight', () => {
+  it('serves one stylesheet and one script, same-origin, cached immutably, together under 24 KiB', async () => {
+    const c = await signIn(base(), 'rita', ['reviewers']);
+    const held = sdk(await stack.token(['agents'], 'agent-weight', 'job-w')).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'export weight-marker to s3://w' }] }).catch((e: unknown) => e);
+    const id = await pendingCard(c, 'weight-marker');
+    const pageHtml = (await c.get('/sluice/console/approvals')).text;
+    const css = /<link rel="stylesheet" href="([^"]+)">/.exec(pageHtml)![1];
+    const js = /<script src="([^"]+)" defer><\/script>/.exec(pageHtml)![1];
+    expect(css).toMatch(/^\/sluice\/console\/assets\/console\.[0-9a-f]{12}\.css$/);
+    const cssRes = await raw(`${base()}${css}`, 'GET');
+    const jsRes = await raw(`${base()}${js}`, 'GET');
+    expect(cssRes.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(jsRes.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect((pageHtml.match(/<script/g) ?? []).length).toBe(1); // no inline script anywhere
+    const sizes = { html: Buffer.byteLength(pageHtml), css: Buffer.byteLength(cssRes.text), js: Buffer.byteLength(jsRes.text) };
+    const gz = { html: gzipSync(pageHtml).length, css: gzipSync(cssRes.text).length, js: gzipSync(jsRes.text).length };
+    console.log(`console weight, approvals page with one card: HTML ${sizes.html} B (${gz.html} gzip), CSS ${sizes.css} B (${gz.css} gzip), JS ${sizes.js} B (${gz.js} gzip)`);
+    expect(sizes.css + sizes.js).toBeLessThan(24 * 1024);
+    await c.post(`/sluice/console/approvals/${id}/deny`, { comment: 'weighed' });
+    await held;
   });
 });
