@@ -95,7 +95,7 @@ describe('console config', () => {
     [{ oidc: { issuer: 'https://idp', clientId: 'c', redirectUri: 'https://s/elsewhere' } }, 'console.oidc.redirectUri: must end with /sluice/console/callback'],
     [{ oidc: { issuer: 'https://idp', clientId: 'c', redirectUri: 'ftp://s/sluice/console/callback' } }, 'console.oidc.redirectUri: expected an http(s) URL'],
     [{ oidc: { issuer: 'https://idp', clientId: 'c', redirectUri: 'https://s/sluice/console/callback', scopes: ['profile'] } }, 'console.oidc.scopes: must include openid'],
-    [{ session: { idleMinutes: 0 } }, 'console.session.idleMinutes: must be between 1 and 1440'],
+    [{ session: { idleMinutes: 0 } }, 'console.session.idleMinutes: expected an integer from 1 to 1440, found 0'],
     [{ shadowLogs: 'squid.log' }, 'console.shadowLogs: expected a list'],
     [{ theme: 'dark' }, 'console.theme: unknown key (expected one of: enabled, oidc, session, shadowLogs)'],
   ])('%j → %s', (raw, message) => {
