@@ -85,10 +85,12 @@ async function connectCluster(c: RedisConnectConfig, onError: (err: Error) => vo
   });
   cluster.on('error', onError);
   await cluster.connect();
+  const watch = watchTopology(cluster, onError);
   return shared('cluster', cluster as unknown as RedisCommands, {
     subscribe: (channel, listener) => cluster.subscribe(channel, listener),
     isReady: () => cluster.isOpen,
     async close() {
+      watch.stop();
       await cluster.close().catch(() => cluster.destroy());
     },
   });
@@ -118,6 +120,46 @@ async function connectSentinel(c: RedisConnectConfig, onError: (err: Error) => v
       await sentinel.close().catch(() => sentinel.destroy());
     },
   });
+}
+
+type Cluster = ReturnType<typeof createCluster>;
+
+/**
+ * node-redis refreshes a cluster's slot map only when a node answers MOVED; a primary that died answers nothing, so
+ * its slots would fail until restart. While any primary's connection is down, re-read the topology every
+ * TOPOLOGY_RETRY_MS: once the cluster has promoted a replica the client routes those slots to it.
+ */
+const TOPOLOGY_RETRY_MS = 500;
+
+function watchTopology(cluster: Cluster, onError: (err: Error) => void): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const healthy = () => cluster.masters.every((m) => m.client?.isReady === true);
+  const tick = async () => {
+    timer = undefined;
+    if (stopped || healthy()) return;
+    const live = cluster.masters.find((m) => m.client?.isReady)?.client;
+    try {
+      // Starts from a live node and falls back to the configured seed nodes.
+      if (live) await cluster._slots.rediscover(live as never);
+    } catch (err) {
+      onError(err as Error);
+    }
+    schedule();
+  };
+  const schedule = () => {
+    if (stopped || timer) return;
+    timer = setTimeout(() => void tick(), TOPOLOGY_RETRY_MS);
+    timer.unref();
+  };
+  cluster.on('node-error', schedule);
+  cluster.on('node-disconnect', schedule);
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
 }
 
 interface ModeParts {

@@ -87,7 +87,15 @@ export function cli(port: number, ...args: string[]): string {
   return r.stdout;
 }
 
-async function until(what: string, ms: number, test: () => boolean): Promise<void> {
+function safe(f: () => string): string {
+  try {
+    return f();
+  } catch (err) {
+    return String(err);
+  }
+}
+
+async function until(what: string | (() => string), ms: number, test: () => boolean): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     try {
@@ -97,7 +105,7 @@ async function until(what: string, ms: number, test: () => boolean): Promise<voi
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+  throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}`);
 }
 
 export interface RedisCluster {
@@ -123,7 +131,7 @@ export async function startRedisCluster(primaries = 3): Promise<RedisCluster> {
   try {
     await Promise.all(
       ports.map(async (port) => {
-        const args = ['--port', String(port), ...EPHEMERAL, '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000'];
+        const args = ['--port', String(port), ...EPHEMERAL, '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0'];
         children.set(port, await spawnRedis(args, 'Ready to accept connections'));
       }),
     );
@@ -159,7 +167,7 @@ export async function startRedisCluster(primaries = 3): Promise<RedisCluster> {
   }
 
   async function settled(to: number): Promise<void> {
-    await until(`node ${to} to serve as primary everywhere`, 20_000, () => {
+    await until(() => `node ${to} to serve as primary everywhere; it says:\n${safe(() => cli(to, 'cluster', 'nodes'))}`, 20_000, () => {
       if (cli(to, 'role').split('\n')[0].trim() !== 'master') return false;
       return alive().every((p) => cli(p, 'cluster', 'info').includes('cluster_state:ok') && cli(p, 'cluster', 'nodes').split('\n').some((l) => l.includes(`:${to}@`) && l.includes('master')));
     });
@@ -244,6 +252,9 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
         const from = primaryPort();
         cli(s, 'sentinel', 'failover', masterName);
         await until('the sentinel to promote the replica', 20_000, () => primaryPort() !== from && cli(primaryPort(), 'role').startsWith('master'));
+        // Until the old primary is demoted it still takes writes that the new one never sees (Redis replication is
+        // asynchronous): wait for the demotion, so the tests measure the client's switch, not that window.
+        await until('the old primary to become a replica', 20_000, () => cli(from, 'role').startsWith('slave'));
         return { from, to: primaryPort() };
       },
       async stop() {
