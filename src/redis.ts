@@ -168,7 +168,37 @@ interface ModeParts {
   close(): Promise<void>;
 }
 
-function shared(mode: RedisMode, cmd: RedisCommands, parts: ModeParts): SharedRedis {
+/**
+ * Longest a store waits for one command. A cluster client waits for a connection to a node that is being (re)opened
+ * rather than failing at once, so a dead primary would otherwise hold requests until its replica is promoted.
+ */
+export const COMMAND_TIMEOUT_MS = 1_000;
+
+function deadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Every command method answers or fails within `ms` (MULTI builders are passed through; their exec is not bounded). */
+function bounded(cmd: RedisCommands, ms: number): RedisCommands {
+  return new Proxy(cmd, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof v !== 'function') return v;
+      if (prop === 'multi') return (v as (...a: unknown[]) => unknown).bind(target);
+      return (...args: unknown[]) => {
+        const out = (v as (...a: unknown[]) => unknown).apply(target, args);
+        return out instanceof Promise ? deadline(out, ms) : out;
+      };
+    },
+  });
+}
+
+function shared(mode: RedisMode, raw: RedisCommands, parts: ModeParts): SharedRedis {
+  const cmd = bounded(raw, COMMAND_TIMEOUT_MS);
   let reloads = 0;
   let closed: Promise<void> | undefined;
   return {
