@@ -10,30 +10,18 @@
 //   pem          armour header kept                                  -----BEGIN RSA PRIVATE KEY-----********
 //   password     '********'
 //   generic      one '*' per character
-// Evasion characters are normalised first: full-width digits become ASCII, zero-width characters and
-// soft hyphens are dropped, exotic spaces/dashes become ' ' / '-'.
+// Values are normalised first (inspect/unicode.ts): digits of every script become ASCII, invisible characters are
+// dropped, exotic spaces/dashes/dots become ' ' / '-' / '.'.
 import type { MaskStyle } from './detectors/types.js';
+import { normalize } from './unicode.js';
 
-const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
-const FULLWIDTH_DIGIT = /[\uFF10-\uFF19]/g;
-const SPACES = /[\u00A0\u3000]/g;
-const DASHES = /[\u2010-\u2013\uFF0D]/g;
-const NON_ASCII = /[^\x00-\x7F]/;
+export { normalize };
+
 const UNSAFE = /[^\x20-\x7E]|["\\]/;
 
-/** Canonical text of a detected value (for masks, tokens and hashes). */
-export function normalize(value: string): string {
-  if (!NON_ASCII.test(value)) return value;
-  return value
-    .replace(INVISIBLE, '')
-    .replace(FULLWIDTH_DIGIT, (d) => String.fromCharCode(d.charCodeAt(0) - 0xff10 + 48))
-    .replace(SPACES, ' ')
-    .replace(DASHES, '-');
-}
-
-/** Keeps only characters that are safe inside a JSON string and in logs. */
+/** Keeps only characters that are safe inside a JSON string and in logs (a line break inside a value prints as a space). */
 function ascii(s: string): string {
-  return UNSAFE.test(s) ? s.replace(/[^\x20-\x7E]|["\\]/g, '*') : s;
+  return UNSAFE.test(s) ? s.replace(/[\t\n\r]/g, ' ').replace(/[^\x20-\x7E]|["\\]/g, '*') : s;
 }
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;

@@ -4,7 +4,8 @@
 //   tokens (tStart, tEnd, kind) for strings (1), keys (2) and numbers (3), in scan coordinates;
 //   meta   (type, keyStart, keyEnd, valStart, valEnd) in body coordinates: type 1 = top-level member,
 //          type 2 = a "name": "<string>" member (key span = the key its container sits under).
-// Structure bytes are copied verbatim, so the scan buffer mirrors the body except inside escapes.
+// Structure bytes are copied verbatim (commas between array elements as NUL), so the scan buffer mirrors the
+// body except inside escapes.
 
 const MAX_DEPTH: i32 = 512;
 const CT: usize = memory.data(MAX_DEPTH + 1);
@@ -140,6 +141,18 @@ function escape(j: i32): i32 {
   atomCount++;
   copied = j + elen;
   return elen;
+}
+
+/**
+ * A comma between array elements reads as NUL in the scan buffer (same length, so offsets still map): elements
+ * never join into one value (`[4111,1111,1111,1111]` is four numbers, not a card). NUL is the one control
+ * character the matcher does not skip.
+ */
+function neutral(j: i32): void {
+  memory.copy(OUTB + <usize>tpos, IN + <usize>copied, <usize>(j - copied));
+  tpos += j - copied;
+  put(0);
+  copied = j + 1;
 }
 
 /** Next '"', '\\' or control byte at or after j (the padding after the body is zeros). */
@@ -292,6 +305,7 @@ function walk(): i32 {
       const d = b(i);
       const t = load<u8>(CT + <usize>depth);
       if (d == 44) {
+        if (t == ARR) neutral(i);
         i++;
         wantKey = t == OBJ;
         break;

@@ -1,11 +1,13 @@
 // The single pass: a Teddy-style SIMD prefilter (three-byte fingerprints, eight buckets) OR-ed with
-// character classes (digits, full-width lead byte, '@', ':'), then per-candidate verification.
+// character classes (ASCII digits, UTF-8 lead bytes, '@', ':'), then per-candidate verification. A lead byte
+// becomes a candidate only if it can start a digit of another script (chars.ts digitLead: one table load).
 // Only 16-byte blocks with a candidate leave the vector loop, so prose without digits, '@' or anchor
 // fingerprints streams through at prefilter speed.
 import { at, len, on, textPtr, isStreaming, pend } from "./state";
 import { cls, C_SPACE, C_DIGIT } from "./tables";
 import { table, OFF_MASKS, OFF_SCALAR, patternCount } from "./patterns";
 import { verifyAnchors, partialAnchors } from "./anchors";
+import { digitLead } from "./chars";
 import { scanNumber } from "./numbers";
 import { scanEmail, scanIPv6 } from "./net";
 import { D_CARD, D_SSN, D_PHONE, D_IBAN, D_IPV4, D_EMAIL, D_IPV6 } from "./codes";
@@ -20,7 +22,7 @@ let numOn: bool = false;
 function onCandidate(q: i32, bk: u32): void {
   if (bk != 0) verifyAnchors(q, bk);
   const b = at(q);
-  if (b - 48 < 10 || b == 0xef) {
+  if (b - 48 < 10 || (b >= 0xc2 && digitLead(b))) {
     if (numOn && q >= numSkip) numSkip = scanNumber(q);
   } else if (b == 64) {
     if (q >= mailSkip && on(D_EMAIL)) mailSkip = scanEmail(q);
@@ -67,7 +69,8 @@ function simdLoop(n: i32, countOnly: bool): i32 {
   const numEn = i8x16.splat(numOn ? -1 : 0);
   const at64 = i8x16.splat(on(D_EMAIL) ? 64 : 0);
   const col = i8x16.splat(on(D_IPV6) ? 58 : 0);
-  const ef = i8x16.splat(numOn ? -17 : 0); // 0xEF: full-width digit lead byte
+  // UTF-8 lead bytes (≥ 0xC2) may start a digit of another script; 0xFF never occurs in UTF-8 (numbers off).
+  const lead = i8x16.splat(numOn ? <i8>0xc2 : <i8>0xff);
   let count = 0;
   for (let p = 0; p < n; p += 16) {
     const a = t + <usize>p;
@@ -82,7 +85,7 @@ function simdLoop(n: i32, countOnly: bool): i32 {
       bk = v128.and(v128.and(f0, f1), f2);
     }
     const digit = v128.and(i8x16.lt_u(i8x16.sub(v0, c0), c10), numEn);
-    const special = v128.or(v128.or(i8x16.eq(v0, at64), i8x16.eq(v0, col)), i8x16.eq(v0, ef));
+    const special = v128.or(v128.or(i8x16.eq(v0, at64), i8x16.eq(v0, col)), i8x16.ge_u(v0, lead));
     const hit = v128.or(i8x16.ne(bk, zero), v128.or(digit, special));
     if (!v128.any_true(hit)) continue;
     let bits = i8x16.bitmask(hit);
@@ -111,7 +114,7 @@ function scalarLoop(n: i32, countOnly: bool): i32 {
     if (hasPatterns) {
       bk = <u32>load<u8>(s + <usize>b) & <u32>load<u8>(s + 256 + <usize>at(q + 1)) & <u32>load<u8>(s + 512 + <usize>at(q + 2));
     }
-    const special = (numOn && ((cls(b) & C_DIGIT) != 0 || b == 0xef)) || (mail && b == 64) || (v6 && b == 58);
+    const special = (numOn && ((cls(b) & C_DIGIT) != 0 || (b >= 0xc2 && digitLead(b)))) || (mail && b == 64) || (v6 && b == 58);
     if (bk == 0 && !special) continue;
     if (countOnly) count++;
     else onCandidate(q, bk);
