@@ -76,8 +76,17 @@ const EPHEMERAL = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
 export async function startRedis(extra: string[] = []): Promise<RedisServer> {
   requireRedis();
   const port = await freePort();
-  const child = await spawnRedis(['--port', String(port), ...EPHEMERAL, ...extra], 'Ready to accept connections');
-  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child) };
+  // Its own directory: a replica or a SHUTDOWN may still write an RDB file, never into the work tree.
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
+  const child = await spawnRedis(['--port', String(port), ...EPHEMERAL, '--dir', dir, ...extra], 'Ready to accept connections');
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Runs redis-cli against a node and returns its stdout (throws on a non-zero exit). */
@@ -225,8 +234,8 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
   const masterName = 'sluice-primary';
   try {
     const [p1, p2, s] = [await freePort(), await freePort(), await freePort()];
-    children.push(await spawnRedis(['--port', String(p1), ...EPHEMERAL], 'Ready to accept connections'));
-    children.push(await spawnRedis(['--port', String(p2), ...EPHEMERAL, '--replicaof', '127.0.0.1', String(p1)], 'Ready to accept connections'));
+    children.push(await spawnRedis(['--port', String(p1), ...EPHEMERAL, '--dir', dir], 'Ready to accept connections'));
+    children.push(await spawnRedis(['--port', String(p2), ...EPHEMERAL, '--dir', dir, '--replicaof', '127.0.0.1', String(p1)], 'Ready to accept connections'));
     await until('the replica to sync', 10_000, () => cli(p2, 'info', 'replication').includes('master_link_status:up'));
     const conf = join(dir, 'sentinel.conf');
     writeFileSync(
