@@ -3,9 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { join } from 'node:path';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { startStack, REPO, type Stack } from '../helpers/stack.js';
 import { cookieValue, raw, setCookies, signIn, type ConsoleClient } from '../helpers/console.js';
 
 let stack: Stack;
@@ -223,5 +224,63 @@ describe('weight', () => {
     expect(sizes.css + sizes.js).toBeLessThan(24 * 1024);
     await c.post(`/sluice/console/approvals/${id}/deny`, { comment: 'weighed' });
     await held;
+  });
+});
+
+describe('reviewers per rule and operators in the console', () => {
+  let scoped: Stack;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-console-policy-'));
+    const text = readFileSync(join(REPO, 'policies/default.yaml'), 'utf8')
+      .replace('reviewers:\n  groups: [reviewers]', 'reviewers:\n  groups: [reviewers]\n  operators: [secops]')
+      .replace("  - id: restricted\n", "  - id: payments\n    match: { groups: [payments] }\n    connections: [openai]\n    reviewers: { groups: [pay-leads] }\n    approve: { keywords: [refund] }\n\n  - id: restricted\n");
+    writeFileSync(join(dir, 'default.yaml'), text);
+    scoped = await startStack({ demoMode: true, policiesDir: dir });
+  });
+  afterAll(async () => scoped?.close());
+
+  it('shows each reviewer only the approvals of rules they review, operators everything; replay follows', async () => {
+    const ask = async (sub: string, groups: string[], session: string, content: string) =>
+      new OpenAI({ baseURL: `${scoped.url}/v1`, apiKey: await scoped.token(groups, sub), maxRetries: 0, defaultHeaders: { 'x-sluice-session': session } })
+        .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }).catch((e: unknown) => e);
+    const agentCall = ask('agent-s', ['agents'], 'sess-agents', 'export scoped-agents');
+    const payCall = ask('payer', ['payments'], 'sess-pay', 'refund scoped-pay');
+    const ops = await signIn(scoped.url, 'olga', ['secops']);
+    await pendingCard(ops, 'scoped-agents');
+    await pendingCard(ops, 'scoped-pay');
+    const rita = await signIn(scoped.url, 'rita', ['reviewers']);
+    const lead = await signIn(scoped.url, 'paula', ['pay-leads']);
+    const ritaQueue = (await rita.get('/sluice/console/approvals?fragment=1')).text;
+    expect(ritaQueue).toContain('scoped-agents');
+    expect(ritaQueue).not.toContain('scoped-pay');
+    const leadQueue = (await lead.get('/sluice/console/approvals?fragment=1')).text;
+    expect(leadQueue).toContain('scoped-pay');
+    expect(leadQueue).not.toContain('scoped-agents');
+    // A rule's reviewers get their approvals only: no shadow, policies or integrity pages.
+    expect((await lead.get('/sluice/console/policies')).status).toBe(403);
+    expect((await rita.get('/sluice/console/policies')).status).toBe(200);
+
+    const payId = /data-id="([A-Za-z0-9_-]+)"/.exec(leadQueue)![1];
+    expect((await rita.post(`/sluice/console/approvals/${payId}/approve`, {})).status).toBe(404);
+    expect((await lead.post(`/sluice/console/approvals/${payId}/deny`, { comment: 'no refunds today' })).status).toBe(200);
+    const agentId = /data-id="([A-Za-z0-9_-]+)"/.exec(ritaQueue)![1];
+    expect((await ops.post(`/sluice/console/approvals/${agentId}/deny`, { comment: 'ops says no' })).status).toBe(200);
+    await Promise.all([agentCall, payCall]);
+
+    expect((await lead.get('/sluice/console/sessions/sess-pay')).status).toBe(200);
+    expect((await lead.get('/sluice/console/sessions/sess-agents')).status).toBe(404);
+    expect((await ops.get('/sluice/console/sessions/sess-agents')).status).toBe(200);
+    const leadSearch = (await lead.get('/sluice/console/audit?decision=denied')).text;
+    expect(leadSearch).toContain('payer');
+    expect(leadSearch).not.toContain('agent-s');
+    expect(leadSearch).toContain('limited to sessions with approvals you review');
+    let opsSearch = (await ops.get('/sluice/console/audit?decision=denied')).text;
+    // Records reach the files after the writer's group commit: give the last ones a moment.
+    for (let i = 0; i < 50 && !opsSearch.includes('agent-s'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      opsSearch = (await ops.get('/sluice/console/audit?decision=denied')).text;
+    }
+    expect(opsSearch).toContain('payer');
+    expect(opsSearch).toContain('agent-s');
   });
 });
