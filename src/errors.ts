@@ -48,6 +48,10 @@ export const ERRORS = Object.freeze({
   SLUICE_AUTH_UNAVAILABLE: spec(503, 'upstream', 'server_error', 'api_error'),
   SLUICE_SHUTTING_DOWN: spec(503, 'internal', 'server_error', 'overloaded_error'),
   SLUICE_INTERNAL: spec(500, 'internal', 'server_error', 'api_error'),
+  SLUICE_AUDIT_UNAVAILABLE: spec(503, 'internal', 'server_error', 'api_error'),
+  SLUICE_UPSTREAM_BUSY: spec(503, 'upstream', 'server_error', 'overloaded_error'),
+  // Never sent (the client is gone): it names the outcome in the audit record and metrics (nginx's 499).
+  SLUICE_CLIENT_ABORTED: spec(499, 'client', 'invalid_request_error', 'invalid_request_error'),
 });
 
 export type ErrorCode = keyof typeof ERRORS;

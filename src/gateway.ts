@@ -70,6 +70,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       headers: x.headers,
       remoteAddress: x.remoteAddress,
     });
+    if (x.framingError) return refuseFraming(x, ctx, x.framingError);
     if (x.path === '/healthz' || x.path === '/readyz' || x.path === '/metrics') return operations(x, ctx);
 
     inFlight++;
@@ -90,7 +91,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         throw new SluiceError('SLUICE_HEADERS_TOO_LARGE', `Request headers exceed ${config.server.maxHeaderBytes} bytes`);
       }
       if (gw.draining) throw new SluiceError('SLUICE_SHUTTING_DOWN', 'Gateway is shutting down', { headers: { 'retry-after': '1' } });
-      bodyPromise = x.readBody(config.server.maxBodyBytes);
+      bodyPromise = x.readBody();
       bodyPromise.catch(() => undefined);
 
       if (x.path.startsWith('/sluice/') && deps.admin) {
@@ -157,8 +158,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // A ticket's first answer leaves the request held (pending review); any other failure while held is a denial.
       if (ctx.auditDecision === 'held' && e.code !== 'SLUICE_APPROVAL_REQUIRED') ctx.auditDecision = 'denied';
       if (x.aborted) ctx.clientAborted = true;
-      // Answering before the body was read: ask uWS to close, since the rest of the body is still in flight.
-      const close = bodyPromise === undefined || e.code === 'SLUICE_BODY_TOO_LARGE' || e.code === 'SLUICE_SHUTTING_DOWN';
+      // A draining gateway closes; any other early answer lets the exchange consume the rest of the body (or
+      // linger) so the client can read it.
+      const close = e.code === 'SLUICE_SHUTTING_DOWN';
       const durable = audit();
       if (durable) await durable;
       respondError(x, ctx, provider, e, close);
@@ -225,7 +227,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
           ctx.error = err;
           ctx.auditDecision = 'failed';
           metrics.upstreamErrors.inc({ connection: route.connection, code: err.code });
-          if (!ctx.status || ctx.status < 400) ctx.status = ctx.status || err.status;
+          // The record states what the client got: the error status unless a streamed status line already went out.
+          ctx.status = x.started ? status : err.status;
         } else ctx.status = status;
         if (aborted) ctx.clientAborted = true;
         deps.policy.record?.(ctx);
@@ -243,6 +246,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (x.started) return x.destroy();
     const hs: Array<[string, string]> = [...JSON_HEADERS, ['x-request-id', ctx.id], ...Object.entries(e.headers)];
     x.respond(e.status, hs, errorBody(e, provider), close);
+  }
+
+  /**
+   * 400 and close for ambiguous framing, answered on the next tick: while this response is pending, uWS closes the
+   * connection instead of parsing whatever follows in the same packet as another request (a smuggling attempt).
+   */
+  function refuseFraming(x: ClientExchange, ctx: RequestContext, why: string): void {
+    const e = new SluiceError('SLUICE_BAD_REQUEST', why);
+    setImmediate(() => respondError(x, ctx, 'openai', e, true));
   }
 
   function operations(x: ClientExchange, ctx: RequestContext): void {

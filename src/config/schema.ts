@@ -16,6 +16,9 @@ const MIN_CLIENT_SECRET = 16;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
+/** Per HTTP thread and connection; see docs/configuration.md for the measurement behind them. */
+export const UPSTREAM_POOL_DEFAULTS = Object.freeze({ connections: 1024, maxQueue: 1024 });
+
 
 const server = section({
   host: def(str(), '127.0.0.1', 'Listen address (`0.0.0.0` to serve other hosts).'),
@@ -94,7 +97,8 @@ const connection = v.pipe(
       bodyMs: def(int(1), 300_000, 'Idle time between response body chunks (504 when exceeded).'),
     }),
     pool: section({
-      connections: def(int(1, 65_536), 128, 'Sockets in the undici pool of this connection.'),
+      connections: def(int(1, 65_536), UPSTREAM_POOL_DEFAULTS.connections, 'Sockets in the undici pool of this connection, per HTTP thread. Providers stream each answer for seconds, so a high-volume job needs about one per concurrent request (measurement in docs/configuration.md).'),
+      maxQueue: def(int(0, 1_000_000), UPSTREAM_POOL_DEFAULTS.maxQueue, 'Requests that may wait for a free socket; beyond it the answer is 503 `SLUICE_UPSTREAM_BUSY` with `retry-after: 1`. The wait counts against `timeouts.headersMs`.'),
       keepAliveTimeoutMs: def(int(1), 30_000, 'Idle keep-alive sockets are closed after this.'),
     }),
     tls: section({
@@ -111,6 +115,7 @@ const connection = v.pipe(
     headersTimeoutMs: timeouts.headersMs,
     bodyTimeoutMs: timeouts.bodyMs,
     connections: pool.connections,
+    maxQueue: pool.maxQueue,
     keepAliveTimeoutMs: pool.keepAliveTimeoutMs,
     rejectUnauthorized: tls.rejectUnauthorized,
     caFile: tls.caFile,
@@ -170,6 +175,8 @@ const audit = section({
   checkpointEvery: def(int(1), 1000, 'Sign a checkpoint after this many records…'),
   checkpointSeconds: def(int(1), 60, '…or after this long, whichever comes first.'),
   signingKeyFile: opt(text(), 'Ed25519 PKCS8 PEM (`sluice keys generate`); without it no checkpoints are written.'),
+  onFailure: def(oneOf(['refuse', 'serve']), 'refuse', 'When a record cannot be made durable (disk full, read-only, I/O error): `refuse` answers 503 `SLUICE_AUDIT_UNAVAILABLE` before anything is forwarded until writes succeed again; `serve` keeps serving and leaves a `gap` record that `sluice audit verify` reports.'),
+  maxPendingBytes: def(int(65_536), 64 * MiB, 'Records waiting for the disk beyond this are dropped (counted, and marked by a `gap` record).'),
 }, 'The tamper-evident audit trail.');
 
 const redisUrl = () => v.pipe(text(), v.check((s) => /^rediss?:\/\//.test(s), 'expected a redis:// or rediss:// URL'));

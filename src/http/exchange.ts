@@ -9,12 +9,20 @@ export interface ClientExchange {
   readonly remoteAddress: string;
   /** Total size of the request head's header lines, for the 431 check. */
   readonly headerBytes: number;
+  /** Set when the request's framing is ambiguous (e.g. two different Content-Lengths): answer 400 and close. */
+  readonly framingError?: string;
   readonly aborted: boolean;
   /** True once a status line has been written. */
   readonly started: boolean;
-  /** Reads the whole request body (bounded); rejects with SLUICE_BODY_TOO_LARGE past `max`. */
-  readBody(max: number): Promise<Uint8Array>;
-  /** One-shot response. `close` asks the server to close the connection afterwards. */
+  /**
+   * The whole request body, bounded by `server.maxBodyBytes`. The exchange reads it from the first tick whether or
+   * not anyone asks. Rejects with SLUICE_BODY_TOO_LARGE, or SLUICE_CLIENT_ABORTED when the client goes away first.
+   */
+  readBody(): Promise<Uint8Array>;
+  /**
+   * One-shot response. `close` closes the connection right after it. A response sent while the request body is
+   * still arriving lets the client finish sending (the rest is dropped) so it can read the answer.
+   */
   respond(status: number, headers: ReadonlyArray<readonly [string, string]>, body: string | Uint8Array, close?: boolean): void;
   /** Starts a streamed response (chunked). */
   start(status: number, headers: ReadonlyArray<readonly [string, string]>): void;

@@ -33,7 +33,7 @@ export async function startNodeServer(cfg: ServerConfig, handle: (x: ClientExcha
     // Bounds the time to receive a whole request (a trickled body); responses may stream for as long as they need.
     requestTimeout: 300_000,
   };
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => handle(createExchange(req, res));
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => handle(createExchange(req, res, cfg.maxBodyBytes));
   const server: Server = cfg.tls
     ? createHttpsServer({ ...options, cert: readFileSync(cfg.tls.certFile), key: readFileSync(cfg.tls.keyFile), passphrase: cfg.tls.passphrase }, onRequest)
     : createHttpServer(options, onRequest);
@@ -69,7 +69,7 @@ export async function startNodeServer(cfg: ServerConfig, handle: (x: ClientExcha
 
 const EMPTY = new Uint8Array(0);
 
-function createExchange(req: IncomingMessage, res: ServerResponse): ClientExchange {
+function createExchange(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number): ClientExchange {
   // Duplicates joined with ", " as uWS does (Node's req.headers would silently drop some, e.g. a second authorization).
   const headers: Record<string, string> = {};
   const raw = req.rawHeaders;
@@ -92,6 +92,7 @@ function createExchange(req: IncomingMessage, res: ServerResponse): ClientExchan
   let finished = false;
   const abortCbs: Array<() => void> = [];
   let drainCb: (() => void) | undefined;
+  let body: Promise<Uint8Array> | undefined;
   const onAborted = () => {
     if (aborted) return;
     aborted = true;
@@ -111,8 +112,8 @@ function createExchange(req: IncomingMessage, res: ServerResponse): ClientExchan
     method: req.method ?? 'GET', path, query, headers, remoteAddress, headerBytes,
     get aborted() { return aborted; },
     get started() { return started; },
-    readBody(max) {
-      return readBody(req, headers, req.method ?? 'GET', max);
+    readBody() {
+      return (body ??= readBody(req, headers, req.method ?? 'GET', maxBodyBytes));
     },
     respond(code, hs, body, close = false) {
       if (aborted || finished) return;
@@ -202,7 +203,7 @@ function readBody(req: IncomingMessage, headers: Record<string, string>, method:
     });
     // The client went away mid-body: settle so the exchange is audited and leaves the in-flight count.
     req.once('close', () => {
-      if (!req.complete) fail(new SluiceError('SLUICE_BAD_REQUEST', 'Client closed the connection before the request body was complete'));
+      if (!req.complete) fail(new SluiceError('SLUICE_CLIENT_ABORTED', 'Client closed the connection before the request body arrived'));
     });
   });
 }

@@ -4,7 +4,8 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import type { ServerConfig } from '../config/schema.js';
 import type { ClientExchange } from './exchange.js';
 import { loadUws, type LoadedUws } from './uws.js';
-import { SluiceError } from '../errors.js';
+import { framingProblem } from './framing.js';
+import { createRequestBody } from './body.js';
 
 export interface HttpServer {
   port: number;
@@ -14,6 +15,9 @@ export interface HttpServer {
   /** Close every remaining connection (after draining: idle keep-alive sockets would otherwise stay served). */
   closeAll(): void;
 }
+
+/** How long a refused chunked upload may keep sending before the connection is closed (nginx: lingering_time). */
+const LINGER_MS = 30_000;
 
 const statusLine = new Map<number, string>();
 function status(code: number): string {
@@ -31,7 +35,7 @@ export async function startHttpServer(cfg: ServerConfig, handle: (x: ClientExcha
   const app: TemplatedApp = cfg.tls
     ? uws.SSLApp({ cert_file_name: cfg.tls.certFile, key_file_name: cfg.tls.keyFile, passphrase: cfg.tls.passphrase })
     : uws.App();
-  app.any('/*', (res, req) => handle(createExchange(res, req)));
+  app.any('/*', (res, req) => handle(createExchange(res, req, cfg.maxBodyBytes)));
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
     app.listen(cfg.host, cfg.port, (s) => (s ? resolve(s) : reject(new Error(`cannot listen on ${cfg.host}:${cfg.port}`))));
@@ -53,7 +57,7 @@ export async function startHttpServer(cfg: ServerConfig, handle: (x: ClientExcha
   };
 }
 
-function createExchange(res: HttpResponse, req: HttpRequest): ClientExchange {
+function createExchange(res: HttpResponse, req: HttpRequest, maxBodyBytes: number): ClientExchange {
   // HttpRequest is stack-allocated: read everything now.
   const headers: Record<string, string> = {};
   let headerBytes = 0;
@@ -65,35 +69,69 @@ function createExchange(res: HttpResponse, req: HttpRequest): ClientExchange {
   const path = req.getUrl();
   const query = req.getQuery() ?? '';
   const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
+  const framingError = framingProblem(headers);
 
   let aborted = false;
   let started = false;
   let finished = false;
   const abortCbs: Array<() => void> = [];
   let drainCb: (() => void) | undefined;
+  let lingerTimer: NodeJS.Timeout | undefined;
   res.onAborted(() => {
     aborted = true;
+    if (lingerTimer) clearTimeout(lingerTimer);
+    body.abort();
     for (const cb of abortCbs) cb();
   });
+  // Registered before the handler returns (uWS drops chunks that arrive with no onData); with ambiguous framing
+  // nothing is read: the answer is a 400 and a closed connection.
+  const body = framingError ? createRequestBody(res, {}, 0) : createRequestBody(res, headers, maxBodyBytes);
 
   const writeHead = (code: number, hs: ReadonlyArray<readonly [string, string]>) => {
     res.writeStatus(status(code));
     for (const [k, v] of hs) res.writeHeader(k, v);
   };
 
+  /**
+   * Answer while a chunked body is still arriving: send the answer, keep reading (and dropping) the rest, then
+   * close (RFC 9112 §9.6 lingering close), so a client still uploading can read the status instead of a reset.
+   * With a declared length uWS consumes the rest itself and the connection stays usable.
+   */
+  function lingerRespond(code: number, hs: ReadonlyArray<readonly [string, string]>, payload: string | Uint8Array): void {
+    body.discard();
+    res.cork(() => {
+      writeHead(code, [...hs, ['connection', 'close']]);
+      res.write(payload);
+    });
+    const close = () => {
+      if (lingerTimer) clearTimeout(lingerTimer);
+      if (aborted) return;
+      res.cork(() => res.end(undefined, true));
+    };
+    body.onComplete(close);
+    if (!body.complete) {
+      lingerTimer = setTimeout(() => {
+        if (!aborted) res.close();
+      }, LINGER_MS);
+      lingerTimer.unref();
+    }
+  }
+
   return {
-    method, path, query, headers, remoteAddress, headerBytes,
+    method, path, query, headers, remoteAddress, headerBytes, framingError,
     get aborted() { return aborted; },
     get started() { return started; },
-    readBody(max) {
-      return readBody(res, headers, method, max, () => aborted, (cb) => abortCbs.push(cb));
+    readBody() {
+      return body.read();
     },
-    respond(code, hs, body, close = false) {
+    respond(code, hs, payload, close = false) {
       if (aborted || finished) return;
       finished = started = true;
+      if (!close && !body.complete && body.chunked) return lingerRespond(code, hs, payload);
+      if (!body.complete) body.discard();
       res.cork(() => {
         writeHead(code, hs);
-        res.end(body, close);
+        res.end(payload, close);
       });
     },
     start(code, hs) {
@@ -131,45 +169,4 @@ function createExchange(res: HttpResponse, req: HttpRequest): ClientExchange {
       else abortCbs.push(cb);
     },
   };
-}
-
-function readBody(res: HttpResponse, headers: Record<string, string>, method: string, max: number, isAborted: () => boolean, onAbort: (cb: () => void) => void): Promise<Uint8Array> {
-  const declared = headers['content-length'];
-  const chunked = /chunked/i.test(headers['transfer-encoding'] ?? '');
-  if (!chunked && (declared === undefined || declared === '0') && (method === 'GET' || method === 'HEAD' || method === 'DELETE' || declared === '0')) {
-    return Promise.resolve(new Uint8Array(0));
-  }
-  if (declared !== undefined && Number(declared) > max) {
-    return Promise.reject(new SluiceError('SLUICE_BODY_TOO_LARGE', `Request body exceeds ${max} bytes`));
-  }
-  return new Promise((resolve, reject) => {
-    // Preallocate when the length is declared: one copy per chunk, no concat at the end.
-    const exact = declared !== undefined ? Number(declared) : -1;
-    let buf = new Uint8Array(exact >= 0 ? exact : 16 * 1024);
-    let len = 0;
-    let failed = false;
-    // The client went away mid-body: settle, or the exchange would never be audited nor leave the in-flight count.
-    onAbort(() => {
-      if (failed) return;
-      failed = true;
-      reject(new SluiceError('SLUICE_BAD_REQUEST', 'Client closed the connection before the request body was complete'));
-    });
-    res.onData((ab, isLast) => {
-      if (failed || isAborted()) return;
-      const chunk = new Uint8Array(ab);
-      if (len + chunk.byteLength > max) {
-        failed = true;
-        reject(new SluiceError('SLUICE_BODY_TOO_LARGE', `Request body exceeds ${max} bytes`));
-        return;
-      }
-      if (len + chunk.byteLength > buf.byteLength) {
-        const grown = new Uint8Array(Math.min(max, Math.max(buf.byteLength * 2, len + chunk.byteLength)));
-        grown.set(buf.subarray(0, len));
-        buf = grown;
-      }
-      buf.set(chunk, len); // uWS neuters `ab` after this callback: copy now.
-      len += chunk.byteLength;
-      if (isLast) resolve(len === buf.byteLength ? buf : buf.subarray(0, len));
-    });
-  });
 }

@@ -16,16 +16,38 @@ const REDACT = [
   '*.secret',
 ];
 
+const WARN = 40;
+
+/**
+ * Info lines are buffered (4 KiB) to keep the hot path cheap; a warning or an error flushes the buffer at once, in
+ * order, so a refused policy reload or an audit failure is visible immediately and survives a kill -9 that follows.
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const dest = destination ?? pino.destination({ fd: 1, sync: false, minLength: 4096 });
+  const flushSync = (dest as { flushSync?: () => void }).flushSync?.bind(dest);
   return pino(
     {
       level,
       base: { svc: 'sluice' },
       redact: { paths: REDACT, censor: '[REDACTED]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: {
+        logMethod(args, method, lvl) {
+          method.apply(this, args);
+          if (lvl >= WARN && flushSync) flushSafely(flushSync);
+        },
+      },
     },
-    destination ?? pino.destination({ fd: 1, sync: false, minLength: 4096 }),
+    dest,
   );
+}
+
+function flushSafely(flush: () => void): void {
+  try {
+    flush();
+  } catch {
+    // Not ready yet (fd still opening) or a broken pipe: the line stays buffered; logging never throws.
+  }
 }
 
 /** A logger that drops everything (tests, CLI). */

@@ -192,9 +192,9 @@ export function rateLimitHeaders(state: readonly CounterState[]): Record<string,
       if (!best || remaining < best.remaining) best = { limit, remaining, resetIn: w.resetMs / 1000 };
     }
     if (!best) continue;
-    headers[`x-ratelimit-limit-${kind}`] = String(best.limit);
-    headers[`x-ratelimit-remaining-${kind}`] = String(best.remaining);
-    headers[`x-ratelimit-reset-${kind}`] = formatReset(best.resetIn);
+    headers[`x-sluice-ratelimit-limit-${kind}`] = String(best.limit);
+    headers[`x-sluice-ratelimit-remaining-${kind}`] = String(best.remaining);
+    headers[`x-sluice-ratelimit-reset-${kind}`] = formatReset(best.resetIn);
   }
   return headers;
 }

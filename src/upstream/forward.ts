@@ -28,15 +28,31 @@ export interface ForwardRequest {
   body: Uint8Array | null;
 }
 
-/** Starts the upstream exchange; returns a function that aborts it (client went away). */
+/**
+ * Starts the upstream exchange; returns a function that aborts it (client went away). Throws SLUICE_UPSTREAM_BUSY
+ * when every connection is busy and the queue is full: waiting longer would only hide an overload.
+ */
 export function forward(req: ForwardRequest, sink: ResponseSink): () => void {
   const { upstream } = req;
-  const headers = upstreamRequestHeaders(req.headers, upstream.conn, req.requestId);
+  const { conn } = upstream;
+  if (upstream.inFlight >= conn.connections + conn.maxQueue) {
+    throw new SluiceError('SLUICE_UPSTREAM_BUSY', `Upstream ${conn.name} is busy: all ${conn.connections} connections and the queue are in use`, { headers: { 'retry-after': '1' } });
+  }
+  const headers = upstreamRequestHeaders(req.headers, conn, req.requestId);
   if (req.body) headers['content-length'] = String(req.body.byteLength);
   let controller: Dispatcher.DispatchController | undefined;
   let started = false;
   let done = false;
+  let counted = true;
   let abortRequested = false;
+  upstream.inFlight++;
+
+  // undici's headersTimeout starts once the request is on a socket; this one also covers the wait for a connection.
+  const headersTimer = setTimeout(function upstreamHeadersTimeout() {
+    if (started || done) return;
+    abort();
+    sink.onError(new SluiceError('SLUICE_UPSTREAM_TIMEOUT', 'Upstream timed out (headers, including the wait for a free connection)'), false);
+  }, conn.headersTimeoutMs);
 
   const flow: FlowControl = {
     pause: () => controller?.pause(),
@@ -44,8 +60,15 @@ export function forward(req: ForwardRequest, sink: ResponseSink): () => void {
     abort: () => abort(),
   };
 
+  function release(): void {
+    if (!counted) return;
+    counted = false;
+    upstream.inFlight--;
+  }
+
   function abort(): void {
     abortRequested = true;
+    clearTimeout(headersTimer);
     if (done) return;
     done = true;
     controller?.abort(new Error('client aborted'));
@@ -57,6 +80,8 @@ export function forward(req: ForwardRequest, sink: ResponseSink): () => void {
       if (abortRequested) c.abort(new Error('client aborted'));
     },
     onResponseStart(_c, statusCode, resHeaders) {
+      clearTimeout(headersTimer);
+      if (done) return;
       started = true;
       sink.onStart(statusCode, resHeaders as Record<string, string | string[] | undefined>, flow);
     },
@@ -64,11 +89,14 @@ export function forward(req: ForwardRequest, sink: ResponseSink): () => void {
       if (!done) sink.onData(chunk);
     },
     onResponseEnd() {
+      release();
       if (done) return;
       done = true;
       sink.onEnd();
     },
     onResponseError(_c, err) {
+      release();
+      clearTimeout(headersTimer);
       if (done) return;
       done = true;
       sink.onError(classifyUpstreamError(err), started);

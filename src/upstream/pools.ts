@@ -9,6 +9,8 @@ export interface Upstream {
   origin: string;
   /** Path prefix of the base URL, e.g. `/v1` for `https://api.openai.com/v1`. */
   basePath: string;
+  /** Requests dispatched and not finished (on a connection or queued for one). */
+  inFlight: number;
 }
 
 export function createUpstreams(connections: readonly ConnectionConfig[]): Map<string, Upstream> {
@@ -27,7 +29,7 @@ export function createUpstreams(connections: readonly ConnectionConfig[]): Map<s
         ...(conn.caFile ? { ca: readFileSync(conn.caFile) } : {}),
       },
     });
-    map.set(conn.name, { conn, pool, origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') });
+    map.set(conn.name, { conn, pool, origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), inFlight: 0 });
   }
   return map;
 }

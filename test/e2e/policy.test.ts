@@ -62,7 +62,18 @@ describe('same request, different groups', () => {
     expect(last!.status).toBe(429);
     expect(last!.json.error.code).toBe('SLUICE_QUOTA_EXCEEDED');
     expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
-    expect(last!.headers['x-ratelimit-limit-requests']).toBe('30');
+    expect(last!.headers['x-sluice-ratelimit-limit-requests']).toBe('30');
+  });
+
+  it("keeps Sluice's quota headers apart from the provider's relayed x-ratelimit-*", async () => {
+    const t = await stack.token(['restricted'], 'quota-headers-user');
+    const r = await chat(t, 'one call', { 'x-sluice-justification': 'checking the rate-limit header names' });
+    expect(r.status).toBe(200);
+    expect(r.headers['x-sluice-ratelimit-limit-requests']).toBe('30');
+    expect(r.headers['x-sluice-ratelimit-remaining-requests']).toBe('29');
+    // The provider's own figures arrive untouched and unmixed.
+    expect(r.headers['x-ratelimit-limit-requests']).toBe('10000');
+    expect(r.headers['x-ratelimit-remaining-requests']).toBe('9999');
   });
 
   it('secrets are redacted for every group', async () => {

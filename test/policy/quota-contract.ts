@@ -30,7 +30,7 @@ export function quotaContract(make: StoreFactory): void {
     at(60_100);
     const refused = await store.check(b);
     expect(refused).toMatchObject({ allowed: false, kind: 'requests', limit: 10, remaining: 0, retryAfterSeconds: 60, reset: T0 / 1000 + 120 });
-    expect(refused.headers).toMatchObject({ 'x-ratelimit-remaining-requests': '0', 'retry-after': '60' });
+    expect(refused.headers).toMatchObject({ 'x-sluice-ratelimit-remaining-requests': '0', 'retry-after': '60' });
     at(119_900);
     expect((await store.check(b)).allowed).toBe(false);
     at(120_000);
@@ -53,19 +53,19 @@ export function quotaContract(make: StoreFactory): void {
   it('advertises remaining and reset, and retries after the oldest request leaves', async () => {
     const { store, at } = await clocked();
     const b = [binding({ requests: 2 })];
-    expect((await store.check(b)).headers).toEqual({ 'x-ratelimit-limit-requests': '2', 'x-ratelimit-remaining-requests': '1', 'x-ratelimit-reset-requests': '1m6s' });
+    expect((await store.check(b)).headers).toEqual({ 'x-sluice-ratelimit-limit-requests': '2', 'x-sluice-ratelimit-remaining-requests': '1', 'x-sluice-ratelimit-reset-requests': '1m6s' });
     at(20_000);
-    expect((await store.check(b)).headers['x-ratelimit-remaining-requests']).toBe('0');
+    expect((await store.check(b)).headers['x-sluice-ratelimit-remaining-requests']).toBe('0');
     at(30_000);
-    expect(await store.check(b)).toMatchObject({ allowed: false, retryAfterSeconds: 36, headers: { 'retry-after': '36', 'x-ratelimit-reset-requests': '54s' } });
+    expect(await store.check(b)).toMatchObject({ allowed: false, retryAfterSeconds: 36, headers: { 'retry-after': '36', 'x-sluice-ratelimit-reset-requests': '54s' } });
   });
 
   it('counts tokens reported after the exchange, over a sliding window', async () => {
     const { store, at } = await clocked();
     const b = [binding({ requests: undefined, tokens: 500, window: '1h', windowSeconds: 3600 })];
-    expect(await store.check(b)).toMatchObject({ allowed: true, headers: { 'x-ratelimit-limit-tokens': '500', 'x-ratelimit-remaining-tokens': '500' } });
+    expect(await store.check(b)).toMatchObject({ allowed: true, headers: { 'x-sluice-ratelimit-limit-tokens': '500', 'x-sluice-ratelimit-remaining-tokens': '500' } });
     await store.record({ bindings: b, tokens: 499 });
-    expect(await store.check(b)).toMatchObject({ allowed: true, headers: { 'x-ratelimit-remaining-tokens': '1' } });
+    expect(await store.check(b)).toMatchObject({ allowed: true, headers: { 'x-sluice-ratelimit-remaining-tokens': '1' } });
     await store.record({ bindings: b, tokens: 10 });
     at(61_000);
     expect(await store.check(b)).toMatchObject({ allowed: false, kind: 'tokens', limit: 500, retryAfterSeconds: 3899 });
@@ -79,7 +79,7 @@ export function quotaContract(make: StoreFactory): void {
     const loose = binding({ requests: 10 });
     await store.check([tight, loose]);
     expect((await store.check([tight, loose])).allowed).toBe(false);
-    expect((await store.check([loose])).headers['x-ratelimit-remaining-requests']).toBe('8');
+    expect((await store.check([loose])).headers['x-sluice-ratelimit-remaining-requests']).toBe('8');
   });
 
   it('retries after the latest blocking binding', async () => {

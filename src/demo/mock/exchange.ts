@@ -31,7 +31,10 @@ function parseBody(route: MockRoute, body: string, x: Pick<Exchange, 'kind'>): P
 
 function requestIdHeader(x: Pick<Exchange, 'kind' | 'seq'>): Record<string, string> {
   // Each SDK exposes its provider's request-id header (`_request_id`); send the one it looks for.
-  return x.kind === 'anthropic' ? { 'request-id': `req_mock_${x.seq}` } : { 'x-request-id': `req_mock_${x.seq}` };
+  // OpenAI also reports its own rate limits on every response; Sluice relays them beside its own x-sluice-ratelimit-*.
+  return x.kind === 'anthropic'
+    ? { 'request-id': `req_mock_${x.seq}` }
+    : { 'x-request-id': `req_mock_${x.seq}`, 'x-ratelimit-limit-requests': '10000', 'x-ratelimit-remaining-requests': '9999' };
 }
 
 function handle(route: MockRoute, x: Exchange): MockReply {
