@@ -7,7 +7,7 @@ import type { Router } from './upstream/routes.js';
 import type { Upstream } from './upstream/pools.js';
 import type { Logger } from './observe/logger.js';
 import type { Metrics } from './observe/metrics.js';
-import type { AdminRoutes, ApprovalStep, AuditStep, AuthenticateStep, InspectStep, PolicyStep, ResponseStep, Verdict } from './ports.js';
+import type { AdminRoutes, ReadinessCheck, ApprovalStep, AuditStep, AuthenticateStep, InspectStep, PolicyStep, ResponseStep, Verdict } from './ports.js';
 import type { InspectionProfile } from './inspect/api.js';
 import type { TokenVault } from './inspect/vault.js';
 import type { FindingSummary, ProviderKind } from './types.js';
@@ -31,6 +31,8 @@ export interface GatewayDeps {
   response?: ResponseStep;
   audit: AuditStep;
   admin?: AdminRoutes;
+  /** Dependencies /readyz reports besides the gateway's own (inspection pool, upstreams, draining). */
+  readiness?: ReadinessCheck[];
   /** Where tokens issued by `tokenize` are kept for restore in later responses of the session. */
   vault?: TokenVault & { preload?(session: string): Promise<Map<string, string>> };
 }
@@ -91,6 +93,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         throw new SluiceError('SLUICE_HEADERS_TOO_LARGE', `Request headers exceed ${config.server.maxHeaderBytes} bytes`);
       }
       if (gw.draining) throw new SluiceError('SLUICE_SHUTTING_DOWN', 'Gateway is shutting down', { headers: { 'retry-after': '1' } });
+      // Fail closed while records cannot be made durable (audit.onFailure: refuse): nothing is inspected or forwarded.
+      if (deps.audit.refusing) throw new SluiceError('SLUICE_AUDIT_UNAVAILABLE', 'The audit trail cannot record exchanges right now; nothing was forwarded', { headers: { 'retry-after': '5' } });
       bodyPromise = x.readBody();
       bodyPromise.catch(() => undefined);
 
@@ -142,7 +146,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
       if (x.aborted) {
         ctx.clientAborted = true;
-        return void audit();
+        return void audit()?.catch(() => undefined);
       }
       ctx.auditDecision ??= changed ? 'masked' : 'allowed';
       // A shared vault is read once per exchange, so restoring tokens in the stream never waits on the network.
@@ -156,14 +160,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (e.code.startsWith('SLUICE_AUTH_')) metrics.authFailures.inc({ code: e.code });
       ctx.auditDecision ??= decisionForError(e);
       // A ticket's first answer leaves the request held (pending review); any other failure while held is a denial.
-      if (ctx.auditDecision === 'held' && e.code !== 'SLUICE_APPROVAL_REQUIRED') ctx.auditDecision = 'denied';
+      // A held client that leaves stays `held` (its approval waits for a retry to join it).
+      if (ctx.auditDecision === 'held' && e.code !== 'SLUICE_APPROVAL_REQUIRED' && e.code !== 'SLUICE_CLIENT_ABORTED') ctx.auditDecision = 'denied';
       if (x.aborted) ctx.clientAborted = true;
       // A draining gateway closes; any other early answer lets the exchange consume the rest of the body (or
       // linger) so the client can read it.
       const close = e.code === 'SLUICE_SHUTTING_DOWN';
-      const durable = audit();
-      if (durable) await durable;
-      respondError(x, ctx, provider, e, close);
+      let answer = e;
+      try {
+        await audit();
+      } catch (auditErr) {
+        answer = toSluiceError(auditErr);
+      }
+      respondError(x, ctx, provider, answer, close);
     }
   }
 
@@ -260,8 +269,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   function operations(x: ClientExchange, ctx: RequestContext): void {
     if (x.path === '/healthz') return x.respond(200, JSON_HEADERS, '{"status":"ok"}');
     if (x.path === '/metrics') return x.respond(200, [['content-type', 'text/plain; version=0.0.4']], metrics.render());
-    const ready = deps.inspect.ready && deps.upstreams.size > 0 && !gw.draining;
-    x.respond(ready ? 200 : 503, JSON_HEADERS, JSON.stringify({ status: ready ? 'ready' : 'not ready', requestId: ctx.id }));
+    const checks: Record<string, { ok: boolean; detail?: string }> = {
+      gateway: gw.draining ? { ok: false, detail: 'draining' } : { ok: true },
+      inspection: deps.inspect.ready ? { ok: true } : { ok: false, detail: 'matcher or worker pool not ready' },
+      upstreams: deps.upstreams.size > 0 ? { ok: true, detail: [...deps.upstreams.keys()].join(',') } : { ok: false, detail: 'no connections' },
+    };
+    for (const c of deps.readiness ?? []) checks[c.name] = safeCheck(c);
+    const ready = Object.values(checks).every((c) => c.ok);
+    x.respond(ready ? 200 : 503, JSON_HEADERS, JSON.stringify({ status: ready ? 'ready' : 'not ready', checks, requestId: ctx.id }));
   }
 
   function observe(ctx: RequestContext): void {
@@ -290,6 +305,14 @@ function withUsageRequested(ctx: RequestContext, body: Uint8Array): Uint8Array {
   while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i++;
   if (body[i] !== 0x7b) return body;
   return Buffer.concat([body.subarray(0, i + 1), USAGE_OPTION, body.subarray(i + 1)]);
+}
+
+function safeCheck(c: ReadinessCheck): { ok: boolean; detail?: string } {
+  try {
+    return c.check();
+  } catch (err) {
+    return { ok: false, detail: `check failed: ${(err as Error).message}` };
+  }
 }
 
 function finishTimings(ctx: RequestContext): void {

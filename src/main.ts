@@ -33,7 +33,7 @@ import { startEgressProxy, egressOptionsFrom, type EgressProxy } from './shadow/
 import { createShadowRoutes } from './shadow/routes.js';
 import { wireConsole, reloadTracker, CONSOLE_PATH } from './console/index.js';
 import { SluiceError } from './errors.js';
-import type { AdminRoutes } from './ports.js';
+import type { AdminRoutes, ReadinessCheck } from './ports.js';
 import type { RequestContext } from './context.js';
 
 export interface Sluice {
@@ -105,7 +105,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
 
   const inspector = createInspector(config.inspection, metrics);
   closers.push(() => inspector.close());
-  const audit = createAuditStep(config.audit, logger);
+  const audit = createAuditStep(config.audit, logger, metrics);
   // Last to close: everything above may still append records while it shuts down.
   closers.unshift(() => audit.close());
   const secret = inspectionSecret(config, logger);
@@ -167,7 +167,16 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     vault = createRedisVault({ redis: redisClient, keyPrefix: config.stores.redis.keyPrefix, onError: () => metrics.storeErrors.inc({ store: 'vault' }) });
   }
 
+  const readiness: ReadinessCheck[] = [{ name: 'audit', check: () => audit.health() }];
+  if (redisClient && config.stores.redis) {
+    const client = redisClient;
+    const failOpen = config.stores.redis.failOpen;
+    // Quotas fail open when so configured; the shared vault and approvals still need Redis, so it is reported either way.
+    readiness.push({ name: 'redis', check: () => (client.isReady ? { ok: true } : { ok: failOpen, detail: failOpen ? 'unreachable (quotas failing open)' : 'unreachable' }) });
+  }
+
   const gateway = createGateway({
+    readiness,
     config,
     logger,
     metrics,

@@ -47,6 +47,11 @@ export interface AuditStep {
    * response. Never throws. Returns a promise when the record must be durable before the response may end.
    */
   exchange(ctx: RequestContext): Promise<void> | undefined;
+  /**
+   * True while records cannot be made durable and `audit.onFailure` is `refuse`: new exchanges are answered 503
+   * SLUICE_AUDIT_UNAVAILABLE before anything is forwarded. A returned exchange promise then rejects with that error.
+   */
+  readonly refusing: boolean;
 }
 
 /** An admin answer serialized as JSON (`body`). Headers may repeat a name (several `set-cookie`). */
@@ -73,4 +78,10 @@ export type AdminResponse = AdminJsonResponse | AdminRawResponse;
  */
 export interface AdminRoutes {
   handle(ctx: RequestContext, body: Uint8Array): Promise<AdminResponse | null>;
+}
+
+/** One dependency a request needs, as /readyz reports it by name. */
+export interface ReadinessCheck {
+  name: string;
+  check(): { ok: boolean; detail?: string };
 }

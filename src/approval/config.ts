@@ -14,6 +14,7 @@ export const ApprovalsSchema = section({
   maxGrants: def(int(1, 1_000_000), 1_000, 'Standing grants kept.'),
   maxGrantMinutes: def(int(1, 7 * 24 * 60), 480, 'Upper bound a reviewer may give a standing grant.'),
   promptBytes: def(int(256, 1024 * 1024), 4096, 'Bytes of masked prompt text kept on an approval for the reviewer.'),
+  rejoinSeconds: def(int(0, 3600), 30, "A held request's client went away (an SDK timeout): its approval waits this long for the retry to join it before it is cancelled; 0 cancels at once."),
   publicUrl: opt(httpUrl(), { description: "Sluice's address as reviewers reach it; notifications then link to the approval.", examples: ['https://sluice.example.com'] }),
   webhook: opt(
     obj({

@@ -7,7 +7,7 @@ import type { ApprovalStore } from './store.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Approval, ApprovalMode } from './types.js';
 import type { Timers } from './timers.js';
-import { APPROVAL_ID_RE, buildApproval, dedupeKey, requestHash, sameCaller } from './record.js';
+import { APPROVAL_ID_RE, buildApproval, dedupeKey, holdKey, requestHash, sameCaller } from './record.js';
 
 export const TICKET_HEADER = 'x-sluice-approval';
 
@@ -20,6 +20,8 @@ export interface GateDeps {
   /** How long an approved ticket stays redeemable after the decision. */
   redeemMs: number;
   promptBytes: number;
+  /** How long a held approval whose client went away waits for a retry to join it before it is cancelled. */
+  rejoinMs: number;
 }
 
 export interface Gate {
@@ -39,7 +41,7 @@ interface Ask {
 
 export function createGate(deps: GateDeps): Gate {
   const { store, lifecycle, now, timers } = deps;
-  const holds = new Map<string, (err: SluiceError) => Promise<void>>();
+  const holds = new Set<(err: SluiceError) => Promise<void>>();
 
   async function awaitApproval(ctx: RequestContext, verdict: Verdict, onCancel: (cb: () => void) => void): Promise<void> {
     if (!ctx.identity) throw new SluiceError('SLUICE_INTERNAL', 'Approval asked for an unauthenticated request');
@@ -68,20 +70,67 @@ export function createGate(deps: GateDeps): Gate {
   }
 
   async function hold(ask: Ask, onCancel: (cb: () => void) => void): Promise<void> {
-    const a = buildApproval(ask.ctx, { ...ask, now: now(), promptBytes: deps.promptBytes });
-    await lifecycle.open(a);
-    ask.ctx.approvalId = a.id;
-    conclude(ask.ctx, await waitFor(a.id, ask.timeoutMs, onCancel));
+    const key = holdKey(ask.identity, ask.rule, ask.hash, ask.ctx.headers['x-sluice-session']);
+    const prior = await store.findByKey(key);
+    const current = prior && (await lifecycle.refresh(prior));
+    let id: string;
+    let timeoutMs = ask.timeoutMs;
+    if (current?.status === 'pending') {
+      // A retry of a request already held (the SDK gave up waiting and tried again): wait on the same approval.
+      id = current.id;
+      timeoutMs = Math.max(0, current.expiresAt - now());
+    } else if (current?.status === 'approved' && current.uses === 0 && redeemable(current)) {
+      // Approved while its caller was away between attempts: this retry is the one it was for.
+      await store.recordUse(current.id);
+      return conclude(ask.ctx, current);
+    } else {
+      const a = buildApproval(ask.ctx, { ...ask, now: now(), promptBytes: deps.promptBytes });
+      await lifecycle.open(a, key);
+      id = a.id;
+    }
+    ask.ctx.approvalId = id;
+    const a = await waitFor(id, timeoutMs, onCancel);
+    if (a.status === 'approved') await store.recordUse(id);
+    conclude(ask.ctx, a);
+  }
+
+  /** Held requests on this node per approval, and the cancellation pending while none waits. */
+  const waiting = new Map<string, { n: number; cancel?: unknown }>();
+
+  function join(id: string): void {
+    const w = waiting.get(id) ?? { n: 0 };
+    if (w.cancel !== undefined) timers.clearTimeout(w.cancel);
+    w.cancel = undefined;
+    w.n++;
+    waiting.set(id, w);
+  }
+
+  /** The last waiter left: cancel the approval unless a retry joins within `rejoinMs`. */
+  function leave(id: string, clientGone: boolean): void {
+    const w = waiting.get(id);
+    if (!w) return;
+    if (--w.n > 0) return;
+    if (!clientGone) return void waiting.delete(id);
+    const cancel = () => {
+      waiting.delete(id);
+      void lifecycle.settle(id, { status: 'cancelled' }).catch(() => undefined);
+    };
+    if (deps.rejoinMs <= 0) return cancel();
+    w.cancel = timers.setTimeout(() => {
+      if (waiting.get(id)?.n === 0) cancel();
+    }, deps.rejoinMs);
   }
 
   function waitFor(id: string, timeoutMs: number, onCancel: (cb: () => void) => void): Promise<Approval> {
+    join(id);
     return new Promise<Approval>((resolve, reject) => {
       let done = false;
-      const stop = () => {
+      const stop = (clientGone = false) => {
         done = true;
         timers.clearTimeout(timer);
         unwatch();
-        holds.delete(id);
+        holds.delete(hold);
+        leave(id, clientGone);
       };
       const finish = (a: Approval | undefined) => {
         if (done || !a || a.status === 'pending') return;
@@ -93,17 +142,20 @@ export function createGate(deps: GateDeps): Gate {
         stop();
         reject(err);
       };
-      // Ending our own hold: settle, then follow whatever the approval became (a reviewer may have won the race).
-      const end = (status: 'expired' | 'cancelled') =>
-        lifecycle.settle(id, { status }).then((r) => (r.approval ? finish(r.approval) : fail(gone(id))), fail);
+      // Expiring our own hold: settle, then follow whatever the approval became (a reviewer may have won the race).
+      const expire = () => lifecycle.settle(id, { status: 'expired' }).then((r) => (r.approval ? finish(r.approval) : fail(gone(id))), fail);
       const unwatch = store.watch(id, finish);
-      const timer = timers.setTimeout(() => void end('expired'), timeoutMs);
-      holds.set(id, async (err) => {
+      const timer = timers.setTimeout(() => void expire(), timeoutMs);
+      const hold = async (err: SluiceError) => {
         fail(err);
         await lifecycle.settle(id, { status: 'cancelled' });
-      });
+      };
+      holds.add(hold);
       onCancel(() => {
-        if (!done) void end('cancelled');
+        if (done) return;
+        // This client is gone; the approval stays open a little for its retry (see leave()).
+        stop(true);
+        reject(new SluiceError('SLUICE_CLIENT_ABORTED', `Client went away while approval ${id} was pending`, { details: { approval_id: id } }));
       });
       // A decision that landed before the watch was registered.
       store.get(id).then(finish, fail);
@@ -152,7 +204,12 @@ export function createGate(deps: GateDeps): Gate {
   return {
     await: awaitApproval,
     async abortHolds(err) {
-      await Promise.allSettled([...holds.values()].map((abort) => abort(err)));
+      await Promise.allSettled([...holds].map((abort) => abort(err)));
+      // Approvals whose clients left and were waiting for a retry: nobody will retry on this node now.
+      const orphans = [...waiting].filter(([, w]) => w.n === 0);
+      for (const [, w] of orphans) timers.clearTimeout(w.cancel);
+      waiting.clear();
+      await Promise.allSettled(orphans.map(([id]) => lifecycle.settle(id, { status: 'cancelled' })));
     },
   };
 }

@@ -29,6 +29,16 @@ export function dedupeKey(identity: Identity, rule: string, hash: string): strin
   return createHash('sha256').update(JSON.stringify([identity.subject, identity.job ?? null, rule, hash])).digest('hex');
 }
 
+/**
+ * A held request and its retries: same caller, job, session, rule and masked body. An SDK that times out and retries
+ * (openai-python: twice) joins the approval already waiting instead of opening one per attempt.
+ */
+export function holdKey(identity: Identity, rule: string, hash: string, sessionHeader: string | undefined): string {
+  // A session Sluice generated (no x-sluice-session) is new on every attempt: only a caller's own session counts.
+  const session = sessionHeader === identity.session ? identity.session : null;
+  return createHash('sha256').update(JSON.stringify(['hold', identity.subject, identity.job ?? null, session, rule, hash])).digest('hex');
+}
+
 export interface NewApproval {
   rule: string;
   mode: ApprovalMode;

@@ -37,6 +37,8 @@ export interface ApprovalsOptions {
   maxGrants?: number;
   maxGrantMinutes?: number;
   promptBytes?: number;
+  /** Seconds a held approval whose client went away stays open for the client's retry (0 = cancel at once). */
+  rejoinSeconds?: number;
   publicUrl?: string;
   /** How often overdue tickets are expired (and audited) in the background; 0 turns it off. */
   sweepIntervalMs?: number;
@@ -74,6 +76,7 @@ export function createApprovals(opts: ApprovalsOptions): Approvals {
     defaultTimeoutMs: o.defaultTimeoutSeconds * 1000,
     redeemMs: o.retainSeconds * 1000,
     promptBytes: o.promptBytes,
+    rejoinMs: o.rejoinSeconds * 1000,
   });
   const reviewerGroups = opts.reviewerGroups ?? (() => []);
   const review = createReview({ store, lifecycle, reviewerPolicy: opts.reviewerPolicy ?? (() => ({ reviewerGroups: reviewerGroups() })) });

@@ -29,6 +29,7 @@ const OptionsSchema = v.object({
   /** Back-off before retrying a failed write. */
   retryMs: def(int(1), 1000),
   logger: opt(v.custom<AuditLogger>((x) => typeof x === 'object' && x !== null, 'expected a logger')),
+  onHealth: opt(v.custom<(healthy: boolean, err?: { code?: string; message: string }) => void>((x) => typeof x === 'function', 'expected a function')),
 });
 
 export type AuditWriterOptions = v.InferOutput<typeof OptionsSchema>;

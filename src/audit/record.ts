@@ -3,7 +3,8 @@
 import type { AuditDecision, FindingSummary, TokenUsage } from '../types.js';
 import type { RequestContext } from '../context.js';
 
-export type AuditKind = 'exchange' | 'checkpoint' | 'auth_failure' | 'shadow' | 'egress' | 'approval' | 'console';
+/** `gap`: written by the writer when records had to be dropped (disk full, backlog): `audit verify` reports it. */
+export type AuditKind = 'exchange' | 'checkpoint' | 'auth_failure' | 'shadow' | 'egress' | 'approval' | 'console' | 'gap';
 
 export interface AuditIdentity {
   subject: string;

@@ -11,6 +11,8 @@ export interface SinkOptions {
   batchMs: number;
   retryMs: number;
   logger: AuditLogger;
+  /** Called when the disk fails (false) and when a retry succeeds again (true). */
+  onHealth?(healthy: boolean, err?: { code?: string; message: string }): void;
 }
 
 export interface Sink {
@@ -21,6 +23,10 @@ export interface Sink {
   readonly pendingBytes: number;
   readonly durableLines: number;
   readonly writeErrors: number;
+  /** False from a failed write until the next batch is written and synced (the sink retries by itself). */
+  readonly healthy: boolean;
+  /** The last write failure (code and message only), while unhealthy. */
+  readonly lastError: { code?: string; message: string } | undefined;
 }
 
 interface Segment {
@@ -49,6 +55,8 @@ export function createSink(opts: SinkOptions): Sink {
   let durable = 0;
   let pendingBytes = 0;
   let writeErrors = 0;
+  let healthy = true;
+  let lastError: { code?: string; message: string } | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
@@ -97,10 +105,23 @@ export function createSink(opts: SinkOptions): Sink {
       if (handle && durable < target) await handle.datasync();
       durable = target;
       settle();
+      if (!healthy) {
+        healthy = true;
+        lastError = undefined;
+        opts.logger.warn({ durable }, 'audit: writes succeed again');
+        opts.onHealth?.(true);
+      }
     } catch (err) {
       writeErrors++;
-      opts.logger.error({ err: errInfo(err), pendingBytes }, 'audit: write failed; will retry');
-      failWaiters(new SluiceError('SLUICE_INTERNAL', 'Audit write failed', { cause: err }));
+      lastError = errInfo(err);
+      const wasHealthy = healthy;
+      healthy = false;
+      // The first failure of an outage is an error; the retries after it are not news.
+      if (wasHealthy) opts.logger.error({ err: lastError, pendingBytes }, 'audit: write failed; retrying');
+      if (wasHealthy) opts.onHealth?.(false, lastError);
+      failWaiters(new SluiceError('SLUICE_AUDIT_UNAVAILABLE', 'Audit record could not be made durable', { cause: err, headers: { 'retry-after': '5' } }));
+      // A failed write may have left a partial line: reopen so the retry appends after what is really on disk.
+      await dropHandle();
       await delay(opts.retryMs);
     }
   }
@@ -117,6 +138,13 @@ export function createSink(opts: SinkOptions): Sink {
       seg.sizes.splice(0, n);
     }
     return { file: seg.file, buf, off: 0, lines: n };
+  }
+
+  async function dropHandle(): Promise<void> {
+    const h = handle;
+    handle = undefined;
+    handleFile = undefined;
+    await h?.close().catch(() => undefined);
   }
 
   async function handleFor(file: string): Promise<FileHandle> {
@@ -176,6 +204,12 @@ export function createSink(opts: SinkOptions): Sink {
     },
     get writeErrors() {
       return writeErrors;
+    },
+    get healthy() {
+      return healthy;
+    },
+    get lastError() {
+      return lastError;
     },
   };
 }

@@ -19,7 +19,8 @@ export type VerifyCode =
   | 'checkpoint_unresolved'
   | 'bad_signature'
   | 'signatures_unchecked'
-  | 'unsigned_tail';
+  | 'unsigned_tail'
+  | 'gap';
 
 export interface VerifyIssue {
   file: string;
@@ -129,6 +130,10 @@ export async function verifyAuditLog(opts: VerifyOptions): Promise<VerifyReport>
       const valid = await checkCheckpoint(rec.checkpoint, l.file, l.line);
       const cp = rec.checkpoint;
       report.lastCheckpoint = { seq: rec.seq, time: rec.time, file: l.file, signedSeq: cp.seq, signedHash: cp.hash, kid: cp.kid, signatureValid: valid };
+    }
+    if (rec.kind === 'gap') {
+      const d = (rec.raw.detail ?? {}) as { dropped?: unknown; firstDroppedAt?: unknown; lastDroppedAt?: unknown };
+      err('gap', `${String(d.dropped)} record(s) were dropped between ${String(d.firstDroppedAt)} and ${String(d.lastDroppedAt)} (the audit disk failed or the backlog overflowed): the trail is incomplete here`);
     }
     expected = Math.max(expected ?? 0, rec.seq + 1);
     report.lastSeq = Math.max(report.lastSeq, rec.seq);

@@ -23,6 +23,10 @@ export interface AuditWriterStats {
   /** Bytes of torn tail cut off during start-up recovery. */
   recoveredBytes: number;
   pendingBytes: number;
+  /** False while the disk refuses writes (full, read-only, immutable file); the sink keeps retrying. */
+  healthy: boolean;
+  /** Records dropped since the last gap marker (the next marker will carry them). */
+  unmarkedDrops: number;
   seq: number;
   file: string;
 }
@@ -30,6 +34,7 @@ export interface AuditWriterStats {
 export interface AuditWriter {
   /** Never throws and never waits: returns the record's seq, or -1 when it was dropped (see stats). */
   append(record: AuditRecordInput): number;
+  readonly healthy: boolean;
   flush(): Promise<void>;
   close(): Promise<void>;
   readonly stats: Readonly<AuditWriterStats>;
@@ -41,7 +46,17 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
   mkdirSync(o.dir, { recursive: true, mode: 0o750 });
   const tail = recoverTail(o.dir, log);
   const signer: CheckpointSigner | undefined = o.signingKeyFile ? loadSigner(o.signingKeyFile) : undefined;
-  const sink = createSink({ dir: o.dir, batchMs: o.fsync === 'always' ? 0 : o.groupCommitMs, retryMs: o.retryMs, logger: log });
+  const sink = createSink({
+    dir: o.dir,
+    batchMs: o.fsync === 'always' ? 0 : o.groupCommitMs,
+    retryMs: o.retryMs,
+    logger: log,
+    onHealth(healthy, err) {
+      // Back on disk: mark what was lost while it failed, without waiting for the next record.
+      if (healthy && gap.count > 0 && !closed) markGap();
+      cfg.onHealth?.(healthy, err);
+    },
+  });
   let seq = tail.seq;
   let prev = tail.hash;
   let file = reuseOrNew(tail.newest, Date.now());
@@ -49,6 +64,9 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
   let signing: Promise<void> | undefined;
   let closed = false;
   const counters = { appended: 0, dropped: 0, checkpoints: 0, rotations: 0 };
+  // Records dropped without a seq leave no trace in the chain by themselves: the next record that does make it in
+  // is preceded by a `gap` marker naming how many were lost and when, so `audit verify` reports the hole.
+  const gap = { count: 0, first: '', last: '' };
   const timer = signer ? setInterval(checkpointIfDue, o.checkpointIntervalMs) : undefined;
   timer?.unref();
   if (tail.truncatedBytes > 0) log.warn({ bytes: tail.truncatedBytes, seq }, 'audit: recovered from a torn write');
@@ -73,6 +91,11 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
   }
 
   function write(body: ReturnType<typeof normalize>): number {
+    if (gap.count > 0 && sink.pendingBytes + GAP_RESERVE <= o.maxPendingBytes) markGap();
+    return enqueue(body);
+  }
+
+  function enqueue(body: ReturnType<typeof normalize>): number {
     const sealed = seal(body, seq + 1, prev);
     const bytes = Buffer.byteLength(sealed.line);
     if (sink.pendingBytes + bytes > o.maxPendingBytes) return drop('backlog over maxPendingBytes');
@@ -96,8 +119,24 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
 
   function drop(reason: string, err?: unknown): number {
     counters.dropped++;
-    log.error({ reason, err: err === undefined ? undefined : errInfo(err) }, 'audit: record dropped');
+    const now = new Date().toISOString();
+    if (gap.count === 0) gap.first = now;
+    gap.count++;
+    gap.last = now;
+    // One line per outage, not one per record: the gap marker carries the count.
+    if (gap.count === 1) log.error({ reason, err: err === undefined ? undefined : errInfo(err) }, 'audit: record dropped');
     return -1;
+  }
+
+  function markGap(): void {
+    const detail = { dropped: gap.count, firstDroppedAt: gap.first, lastDroppedAt: gap.last };
+    gap.count = 0;
+    if (enqueue(normalize({ kind: 'gap', detail }, new Date())) < 0) {
+      // Still no room: keep counting into the same marker.
+      gap.count += detail.dropped - 1;
+      gap.first = detail.firstDroppedAt;
+      counters.dropped--;
+    } else log.warn(detail, 'audit: gap marker written for dropped records');
   }
 
   function checkpointIfDue(): void {
@@ -128,6 +167,7 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
     closed = true;
     if (timer) clearInterval(timer);
     await signing;
+    if (gap.count > 0) markGap();
     // A final checkpoint, so a cleanly stopped log has no unsigned tail.
     if (signer && unsigned > 0) await checkpoint(signer);
     await sink.close();
@@ -137,6 +177,9 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
     append,
     flush: () => sink.flush(),
     close,
+    get healthy() {
+      return sink.healthy;
+    },
     get stats(): AuditWriterStats {
       return {
         ...counters,
@@ -144,12 +187,17 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
         writeErrors: sink.writeErrors,
         recoveredBytes: tail.truncatedBytes,
         pendingBytes: sink.pendingBytes,
+        healthy: sink.healthy,
+        unmarkedDrops: gap.count,
         seq,
         file: file.name,
       };
     },
   };
 }
+
+/** Room kept for the gap marker itself when the backlog is near its bound. */
+const GAP_RESERVE = 2048;
 
 function defaultLogger(): AuditLogger {
   return pino({ name: 'sluice-audit' }, pino.destination(2));

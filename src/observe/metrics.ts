@@ -104,9 +104,11 @@ export function createMetrics() {
     egress: new Counter('sluice_egress_calls_total', 'Calls decided by the egress proxy by action and reason (host, signature, default, protected:<class>, auth, malformed)'),
     storeErrors: new Counter('sluice_store_errors_total', 'Shared-store (Redis) failures by store'),
     backpressure: new Counter('sluice_backpressure_pauses_total', 'Times upstream reading was paused because a client read too slowly'),
+    auditFailures: new Counter('sluice_audit_failures_total', 'Exchanges refused or records dropped because the audit trail could not be made durable, by outcome'),
+    auditHealthy: new Gauge('sluice_audit_healthy', '1 while audit records are written and synced, 0 while the disk refuses writes'),
     gauges: new Gauge('sluice_gauge', 'Point-in-time values (in-flight requests, pool queue, ...)'),
     render(): string {
-      return [m.requests, m.duration, m.overhead, m.upstreamErrors, m.findings, m.inspectionFailures, m.authFailures, m.shadow, m.egress, m.backpressure, m.storeErrors, m.gauges]
+      return [m.requests, m.duration, m.overhead, m.upstreamErrors, m.findings, m.inspectionFailures, m.authFailures, m.shadow, m.egress, m.backpressure, m.storeErrors, m.auditFailures, m.auditHealthy, m.gauges]
         .map((x) => x.render())
         .join('');
     },

@@ -46,9 +46,22 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
     if (finished) return;
     finished = true;
     const wait = hooks.onDone({ status, bytes, ...r });
-    if (!then) return;
-    if (wait) void wait.then(then, then);
+    if (!then) return void wait?.catch(() => undefined); // nobody left to tell (client gone, stream already cut)
+    if (wait) void wait.then(then, (err: unknown) => notRecorded(err, then));
     else then();
+  }
+
+  /**
+   * The exchange's record could not be made durable (audit.onFailure: refuse): the client must not get a response
+   * that looks complete. A buffered answer becomes the error; a stream ends with an error event or is cut.
+   */
+  function notRecorded(err: unknown, then: () => void): void {
+    if (!(err instanceof SluiceError)) return then();
+    if (!x.started) return hooks.respondError(err);
+    const tail = filter?.fail ? filter.fail(err) : [];
+    for (const c of tail) if (c.byteLength) x.write(c);
+    if (tail.length) x.end();
+    else x.destroy();
   }
 
   function send(chunks: Uint8Array[]) {

@@ -59,16 +59,86 @@ describe('hold mode', () => {
     expect((await waiting).code).toBe('SLUICE_APPROVAL_TIMEOUT');
   });
 
-  it('cancels the approval when the client goes away', async () => {
-    h = harness();
+  it('cancels the approval when the client goes away and no retry joins within rejoinSeconds', async () => {
+    h = harness({ rejoinSeconds: 30 });
     const client = cancellation();
     const waiting = rejection(h.approvals.await(requestCtx(), verdict('hold'), client.register));
     const id = await h.pendingId();
     client.fire();
-    expect((await waiting).code).toBe('SLUICE_APPROVAL_DENIED');
+    expect((await waiting).code).toBe('SLUICE_CLIENT_ABORTED');
+    expect((await h.approvals.store.get(id))?.status).toBe('pending');
+    h.timers.advance(30_000);
+    await new Promise((r) => setImmediate(r));
     expect((await h.approvals.store.get(id))?.status).toBe('cancelled');
     expect(h.timers.size).toBe(0);
     expect((await h.call('POST', `/sluice/approvals/${id}/approve`, 'tok-rev'))?.status).toBe(409);
+  });
+
+  it('cancels at once with rejoinSeconds: 0', async () => {
+    h = harness({ rejoinSeconds: 0 });
+    const client = cancellation();
+    const waiting = rejection(h.approvals.await(requestCtx(), verdict('hold'), client.register));
+    const id = await h.pendingId();
+    client.fire();
+    expect((await waiting).code).toBe('SLUICE_CLIENT_ABORTED');
+    await new Promise((r) => setImmediate(r));
+    expect((await h.approvals.store.get(id))?.status).toBe('cancelled');
+  });
+
+  it('an SDK retry of a held request joins the pending approval instead of opening another', async () => {
+    h = harness();
+    const first = cancellation();
+    const a = rejection(h.approvals.await(requestCtx(), verdict('hold'), first.register));
+    const id = await h.pendingId();
+    first.fire(); // the SDK timed out and closed the connection...
+    expect((await a).code).toBe('SLUICE_CLIENT_ABORTED');
+    const retry = requestCtx(); // ...and sends the identical request again
+    const b = h.approvals.await(retry, verdict('hold'), cancellation().register);
+    await new Promise((r) => setImmediate(r));
+    expect(retry.approvalId).toBe(id);
+    expect(await h.approvals.store.list()).toHaveLength(1);
+    h.timers.advance(60_000); // the abandoned attempt's rejoin window passes: the joined retry keeps it alive
+    expect((await h.approvals.store.get(id))?.status).toBe('pending');
+    await h.call('POST', `/sluice/approvals/${id}/approve`, 'tok-rev');
+    await b;
+    expect(retry.approver).toBe('rita');
+    expect(h.audits.filter((r) => r.detail?.event === 'requested')).toHaveLength(1);
+  });
+
+  it('a retry after the approval landed while the client was away passes once, without a new approval', async () => {
+    h = harness();
+    const first = cancellation();
+    const a = rejection(h.approvals.await(requestCtx(), verdict('hold'), first.register));
+    const id = await h.pendingId();
+    first.fire();
+    await a;
+    await h.call('POST', `/sluice/approvals/${id}/approve`, 'tok-rev');
+    const retry = requestCtx();
+    await h.approvals.await(retry, verdict('hold'), cancellation().register);
+    expect(retry).toMatchObject({ approvalId: id, approver: 'rita' });
+    // The approval was for one request: a further identical request asks again.
+    const again = requestCtx();
+    const c = h.approvals.await(again, verdict('hold'), cancellation().register);
+    const next = await h.pendingId();
+    expect(next).not.toBe(id);
+    await h.call('POST', `/sluice/approvals/${next}/deny`, 'tok-rev', { comment: 'once was enough' });
+    await expect(c).rejects.toThrow();
+  });
+
+  it('does not join a different session, rule or body', async () => {
+    h = harness();
+    void rejection(h.approvals.await(requestCtx(), verdict('hold'), cancellation().register));
+    await h.pendingId(1);
+    void rejection(h.approvals.await(requestCtx({ body: '{"model":"gpt-4o-mini","messages":[]}' }), verdict('hold'), cancellation().register));
+    await h.pendingId(2);
+    void rejection(h.approvals.await(requestCtx({ token: 'tok-same-job' }), verdict('hold'), cancellation().register));
+    await h.pendingId(3);
+    const own = requestCtx({ headers: { 'x-sluice-session': 's-other' } });
+    own.identity!.session = 's-other';
+    void rejection(h.approvals.await(own, verdict('hold'), cancellation().register));
+    await h.pendingId(4);
+    void rejection(h.approvals.await(requestCtx(), verdict('hold', 600, 'other-rule'), cancellation().register));
+    await h.pendingId(5);
   });
 
   it('ignores a client abort that comes after the approval', async () => {

@@ -52,12 +52,29 @@ describe('hold mode (policies/default.yaml, rule agents)', () => {
   let stack: Stack;
   let reviewer: string;
   beforeAll(async () => {
-    stack = await startStack();
+    // A held client that leaves keeps its approval open this long for the SDK's retry (default 30 s).
+    stack = await startStack({ config: { approvals: { rejoinSeconds: 1 } } });
     reviewer = await stack.token(['reviewers'], 'rita');
   });
   afterAll(async () => stack?.close());
 
   const sdk = (token: string) => new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: token, maxRetries: 0, timeout: 10_000 });
+
+  it('SDK retries after a client timeout join one approval, and the last attempt gets the answer', async () => {
+    stack.mock.clear();
+    // openai-node retries a timed-out request (here twice, 300 ms each) with the identical body.
+    const agent = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: await stack.token(['agents'], 'agent-retry'), maxRetries: 2, timeout: 300 });
+    const call = agent.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: EXPORT_PROMPT }] });
+    const listed = await pendingFor(stack, reviewer, 'agent-retry');
+    await new Promise((r) => setTimeout(r, 450)); // the first attempt has timed out; the first retry waits
+    expect((await api(stack, reviewer, '?status=pending')).json.approvals.filter((a: Json) => a.identity.subject === 'agent-retry')).toHaveLength(1);
+    expect((await api(stack, reviewer, `/${listed.id}/approve`, {})).status).toBe(200);
+    const res = await call;
+    expect(res.choices[0].message.content).toBeTruthy();
+    const all = (await api(stack, reviewer, '?status=all')).json.approvals.filter((a: Json) => a.identity.subject === 'agent-retry');
+    expect(all).toHaveLength(1);
+    expect(stack.mock.received).toHaveLength(1);
+  });
   const ask = (client: OpenAI, content: string) => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] });
 
   it('waits for a reviewer, who sees the masked prompt, rule and identity, then completes with 200', async () => {

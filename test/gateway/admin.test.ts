@@ -45,7 +45,7 @@ function gateway() {
   return createGateway({
     config, logger: silentLogger(), metrics: createMetrics(), router: createRouter([]), upstreams: new Map(),
     auth: { authenticate: never }, policy: { profileFor: never, decide: never }, inspect: { ready: true, inspect: never },
-    audit: { exchange: () => undefined }, admin,
+    audit: { exchange: () => undefined, refusing: false }, admin,
   });
 }
 
