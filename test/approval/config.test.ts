@@ -31,7 +31,7 @@ describe('approvals config', () => {
   });
 
   it.each([
-    [{ timeout: 5 }, 'approvals.timeout: unknown key (expected one of: defaultTimeoutSeconds, retainSeconds, maxRecords, maxGrants, maxGrantMinutes, promptBytes, publicUrl, webhook)'],
+    [{ timeout: 5 }, 'approvals.timeout: unknown key (expected one of: defaultTimeoutSeconds, retainSeconds, maxRecords, maxGrants, maxGrantMinutes, promptBytes, rejoinSeconds, publicUrl, webhook)'],
     [{ defaultTimeoutSeconds: 0 }, 'approvals.defaultTimeoutSeconds: expected an integer from 1 to 604800, found 0'],
     [{ retainSeconds: 'long' }, 'approvals.retainSeconds: expected an integer from 60 to 604800, found "long"'],
     [{ maxGrantMinutes: 100_000 }, 'approvals.maxGrantMinutes: expected an integer from 1 to 10080, found 100000'],

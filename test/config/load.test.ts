@@ -91,7 +91,7 @@ describe('config loading', () => {
     ['cluster node url', `stores:\n  redis:\n    mode: cluster\n    nodes: [redis://a:1, http://b:2]\n${minimal}`, `${F}:4:26: stores.redis.nodes[1]: expected a redis:// or rediss:// URL, found a value that is not shown (secret)`],
     ['sentinel master name', `stores:\n  redis:\n    mode: sentinel\n    nodes: [redis://s:26379]\n${minimal}`, `${F}:3:5: stores.redis.masterName: is required`],
     ['identity section', `identity:\n  issuers:\n    - { issuer: "https://x", jwksUri: "https://x/k", audience: 1 }\n${minimal}`, `${F}:3:64: identity.issuers[0].audience: expected a string or a list of non-empty strings, found 1`],
-    ['approvals section', `approvals:\n  bogus: 1\n${minimal}`, `${F}:2:3: approvals.bogus: unknown key (expected one of: defaultTimeoutSeconds, retainSeconds, maxRecords, maxGrants, maxGrantMinutes, promptBytes, publicUrl, webhook)`],
+    ['approvals section', `approvals:\n  bogus: 1\n${minimal}`, `${F}:2:3: approvals.bogus: unknown key (expected one of: defaultTimeoutSeconds, retainSeconds, maxRecords, maxGrants, maxGrantMinutes, promptBytes, rejoinSeconds, publicUrl, webhook)`],
     ['egress section', `egress:\n  enabled: maybe\n${minimal}`, `${F}:2:12: egress.enabled: expected true or false, found "maybe"`],
   ];
   it.each(cases)('%s', (_name, text, expected, env) => {
