@@ -67,6 +67,15 @@ describe('sign-in', () => {
     expect(back.text).toContain('content="0;url=/sluice/console/audit?session=s1"');
   });
 
+  it.each(['https://evil.example/x', '//evil.example', '/sluice/console//evil.example', '/elsewhere'])('never sends the browser off the console after sign-in (return=%s)', async (target) => {
+    const start = await raw(`${base()}/sluice/console/login?return=${encodeURIComponent(target)}`, 'GET');
+    const form = new URLSearchParams(new URL(String(start.headers.location)).searchParams);
+    form.set('subject', 'rita');
+    const granted = await raw(`${base()}/sluice/demo/login/authorize`, 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
+    const back = await raw(String(granted.headers.location), 'GET', { cookie: `sluice-login=${cookieValue(start.headers, 'sluice-login')}` });
+    expect(back.text).toContain('content="0;url=/sluice/console/approvals"');
+  });
+
   it('refuses a callback from another browser (state bound to the login cookie), and a replayed code', async () => {
     const start = await raw(`${base()}/sluice/console/login`, 'GET');
     const form = new URLSearchParams(new URL(String(start.headers.location)).searchParams);
