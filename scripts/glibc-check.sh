@@ -2,7 +2,7 @@
 # Evidence for the README's engine table where this host cannot give it: build a Debian 13 root (glibc 2.41) with
 # debootstrap and run the e2e suite there on the btc-vision uWS build under Node 22 and 24 (needs root, debootstrap
 # and Debian's package mirror). usage: scripts/glibc-check.sh NODE_BIN_DIR...   (from scripts/node-dist.sh)
-# Prints `N passed, N failed` per Node. Redis-backed scale-out tests are left to the host runs.
+# Prints `N passed, N failed` per Node, then the sum. Redis-backed scale-out tests are left to the host runs.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 root=${SLUICE_GLIBC_ROOT:-/var/tmp/sluice-trixie}
@@ -23,6 +23,8 @@ mountpoint -q "$root/proc" || { mount -t proc proc "$root/proc" && mounts+=("$ro
 bind /dev "$root/dev"
 files=$(cd "$repo" && ls test/e2e/*.test.ts | grep -v scale-out | tr '\n' ' ')
 status=0
+passed=0
+failed=0
 for bin in "$@"; do
   bind "$bin" "$root/opt/node"
   v=$("$bin/node" --version)
@@ -31,7 +33,12 @@ for bin in "$@"; do
   chroot "$root" /usr/bin/env -i HOME=/root PATH=/opt/node:/usr/bin:/bin CI=true /bin/sh -c \
     "cd /work/sluice && node scripts/engine.mjs && node node_modules/vitest/vitest.mjs run $files" >"$log" 2>&1 || status=1
   grep -E "^engine on" "$log"
-  grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || { echo "0 passed, 1 failed"; status=1; }
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+  [ -n "$line" ] || { line="0 passed, 1 failed"; status=1; }
+  echo "Node $v: $line"
+  passed=$((passed + $(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')))
+  failed=$((failed + $(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')))
   umount "$root/opt/node" && unset 'mounts[${#mounts[@]}-1]'
 done
+echo "$passed passed, $failed failed"
 exit $status

@@ -101,7 +101,8 @@ export async function createPolicyStore(dir: string, opts: PolicyStoreOptions = 
   let watcher: FSWatcher | undefined;
   if (opts.watch !== false) {
     watcher = watch(dir, { persistent: false }, (_event, name) => {
-      if (name === null || isPolicyFile(String(name))) schedule();
+      // `..data`: a Kubernetes ConfigMap volume updates by swapping this symlink; the files keep their names.
+      if (name === null || isPolicyFile(String(name)) || String(name) === '..data') schedule();
     });
     watcher.on('error', (err) => {
       const reason = (err as NodeJS.ErrnoException).code ?? 'watch failed';
