@@ -292,4 +292,28 @@ describe('reviewer console in Chromium', () => {
     await rita.post(`/sluice/console/approvals/${id}/deny`, { comment: 'checked' });
     await held;
   });
+
+  it('works without JavaScript: sign in, approve with a plain form post, see the result', async () => {
+    const w = await chrome.page();
+    await w.page.setJavaScriptEnabled(false);
+    await w.page.goto(`${stack.url}/sluice/console`);
+    await Promise.all([w.page.waitForNavigation(), w.page.click('a.button')]);
+    await w.page.click('#subject', { count: 3 });
+    await w.page.type('#subject', 'nora');
+    await w.page.click('button[type=submit]');
+    await w.page.waitForFunction("location.pathname === '/sluice/console/approvals'", { timeout: 10_000 });
+    const call = client(await stack.token(['agents'], 'agent-nojs')).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'export nojs-marker' }] });
+    // No live updates without the script: reload until the card is there.
+    let id: string | null = null;
+    for (let i = 0; i < 50 && !id; i++) {
+      await w.page.reload();
+      id = await w.page.evaluate(`[...document.querySelectorAll('.card[data-id]')].find((c) => c.textContent.includes('nojs-marker'))?.dataset.id ?? null`) as string | null;
+      if (!id) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(id).not.toBeNull();
+    await Promise.all([w.page.waitForNavigation(), w.page.click(`.card[data-id="${id}"] button.approve`)]);
+    expect(w.page.url()).toContain(`/sluice/console/approvals?done=approved:${id}`);
+    expect(await w.page.$eval('.flash', (el) => el.textContent ?? '')).toContain('Approved');
+    expect((await call).choices[0].message.content).toContain('nojs-marker');
+  });
 });
