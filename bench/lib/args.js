@@ -10,7 +10,7 @@ export const USAGE = `usage: npm run bench -- [options] [--sweep key=v1,v2 ...]
   --connections 64        closed-loop concurrency for the throughput ceiling
   --streams 1000          concurrent slow SSE streams for the memory phase
   --latency-ms 0          mock upstream delay before response headers
-  --targets LIST          subset of direct,sluice,naive,nginx,portkey
+  --targets LIST          subset of direct,sluice,sluice-node,naive,nginx,portkey (sluice-node: server.engine node)
   --only micro|macro      run one half only
   --repeat N              repeat the macro phases N times, report medians
   --peers                 also measure the Portkey gateway (installed on demand into bench/.peers)
@@ -19,7 +19,7 @@ export const USAGE = `usage: npm run bench -- [options] [--sweep key=v1,v2 ...]
   --sweep k=v1,v2 ...     tuning matrix over Sluice config keys; prints the best setting
   --help`;
 
-const TARGETS = ['direct', 'sluice', 'naive', 'nginx', 'portkey'];
+const TARGETS = ['direct', 'sluice', 'sluice-node', 'naive', 'nginx', 'portkey'];
 
 function num(name, raw, { min = 0, max = Infinity, integer = false } = {}) {
   if (raw === undefined) return undefined;
@@ -83,7 +83,7 @@ export function parseBenchArgs(argv) {
     connections: num('connections', v.connections, { min: 1, max: 4096, integer: true }) ?? 64,
     streams: num('streams', v.streams, { min: 1, max: 10_000, integer: true }) ?? (quick ? 200 : 1000),
     latencyMs: num('latency-ms', v['latency-ms'], { min: 0, max: 10_000, integer: true }) ?? 0,
-    targets: targets ?? ['direct', 'sluice', 'naive', 'nginx', ...(v.peers ? ['portkey'] : [])],
+    targets: targets ?? ['direct', 'sluice', 'sluice-node', 'naive', 'nginx', ...(v.peers ? ['portkey'] : [])],
     micro: v.only !== 'macro' && !v.sweep,
     macro: v.only !== 'micro',
     repeat: num('repeat', v.repeat, { min: 1, max: 20, integer: true }) ?? 1,

@@ -6,6 +6,7 @@ import { runSlowStreams } from './memory.js';
 import { runOpenLoop } from './open-loop.js';
 import { chatBodies, streamBody } from './payload.js';
 import { runStreaming } from './streaming.js';
+import { cpuSecondsOf } from './procs.js';
 import { overheadPercentiles, scrapeOverhead } from './own-time.js';
 
 const fmt = (v, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '—');
@@ -36,10 +37,14 @@ export async function throughputPhase(stack, opts, log) {
   for (const target of stack.targets) {
     const pool = poolFor(target, opts.connections);
     await warmUp(pool, target, bodies, { requests: 300, concurrency: Math.min(opts.connections, 32) });
+    const cpu0 = cpuSecondsOf(target.proc.pid);
     const r = await runClosedLoop({ pool, target, bodies, connections: opts.connections, durationMs: opts.durationMs });
+    const cpu1 = cpuSecondsOf(target.proc.pid);
     await pool.close();
-    rows.push({ target: target.name, ...r });
-    log(`  throughput ${target.name.padEnd(7)} ${fmt(r.requestsPerSec, 0)} req/s (${opts.connections} connections, failed ${r.failed})`);
+    // CPU of the target's process (every thread: HTTP, inspection pool, audit) per request answered.
+    const cpuUsPerRequest = cpu0 !== null && cpu1 !== null && r.ok > 0 ? ((cpu1 - cpu0) * 1e6) / r.ok : undefined;
+    rows.push({ target: target.name, ...r, ...(cpuUsPerRequest === undefined ? {} : { cpuUsPerRequest }) });
+    log(`  throughput ${target.name.padEnd(11)} ${fmt(r.requestsPerSec, 0)} req/s (${opts.connections} connections, failed ${r.failed})${cpuUsPerRequest === undefined ? '' : `, CPU ${fmt(cpuUsPerRequest, 0)} µs/request`}`);
   }
   return rows;
 }
@@ -66,7 +71,7 @@ export async function streamingPhase(stack, opts, log) {
 export async function memoryPhase(stack, opts, log) {
   const rows = [];
   const body = streamBody({ words: 60 });
-  for (const name of ['sluice', 'naive']) {
+  for (const name of ['sluice', 'sluice-node', 'naive']) {
     if (!stack.find(name)) continue;
     const target = await stack.restart(name);
     const pool = poolFor(target, 8);

@@ -36,7 +36,7 @@ export function overheadPercentiles(before, after, ps = [0.5, 0.99]) {
 
 /** Scrapes a Sluice target's /metrics (undefined for other targets or on failure). */
 export async function scrapeOverhead(target) {
-  if (target.name !== 'sluice') return undefined;
+  if (target.name !== 'sluice' && target.name !== 'sluice-node') return undefined;
   try {
     const res = await fetch(`${target.url}/metrics`);
     return parseOverheadBuckets(await res.text());

@@ -1,6 +1,6 @@
 // Child processes of the harness (Sluice, the mock, the baselines): started with a deadline, tracked,
 // and always stopped — at the end, on an error, and on Ctrl-C.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -104,6 +104,21 @@ export function rssOf(pid) {
   try {
     const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+let clockTicks;
+/** User + system CPU seconds of a process and all its threads, from /proc (Linux); null elsewhere or when gone. */
+export function cpuSecondsOf(pid) {
+  if (!pid) return null;
+  try {
+    // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+    return (Number(f[11]) + Number(f[12])) / clockTicks;
   } catch {
     return null;
   }

@@ -63,8 +63,8 @@ export function reportTables(result) {
   if (result.throughput?.length) {
     tables.push({
       title: 'throughput ceiling (closed loop)',
-      header: ['target', 'req/s', 'vs direct', 'p50 ms', 'p99 ms', 'failed'],
-      rows: result.throughput.map((r) => [r.target, count(r.requestsPerSec), n(r.ratio), n(r.latency.p50), n(r.latency.p99), count(r.failed)]),
+      header: ['target', 'req/s', 'vs direct', 'p50 ms', 'p99 ms', 'CPU µs/req', 'failed'],
+      rows: result.throughput.map((r) => [r.target, count(r.requestsPerSec), n(r.ratio), n(r.latency.p50), n(r.latency.p99), n(r.cpuUsPerRequest, 0), count(r.failed)]),
     });
   }
   if (result.streaming?.length) {

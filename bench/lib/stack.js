@@ -43,11 +43,12 @@ export async function startStack(opts, log) {
   const starters = {
     direct: () => directTarget(mock),
     sluice: () => sluiceTarget(sluiceFiles.write(opts.cell ?? {}), token),
+    'sluice-node': () => sluiceTarget(sluiceFiles.write({ ...(opts.cell ?? {}), 'server.engine': 'node' }), token, 'sluice-node'),
     naive: () => naiveTarget(mock),
     nginx: () => nginxTarget(mock),
     portkey: () => portkeyTarget(mock, log),
   };
-  for (const name of ['direct', 'sluice', 'naive', 'nginx', 'portkey']) {
+  for (const name of ['direct', 'sluice', 'sluice-node', 'naive', 'nginx', 'portkey']) {
     if (!want.has(name) && name !== 'direct') continue;
     const t = await attempt(name, status, starters[name], log);
     if (!t) continue;

@@ -14,10 +14,16 @@ export async function directTarget(mock) {
   return { name: 'direct', url: mock.url, headers: { authorization: 'Bearer sk-bench-direct' }, proc: mock };
 }
 
-/** `configFile` from prepareSluice().write(); `token` an analysts JWT. */
-export async function sluiceTarget(configFile, token) {
-  const proc = await startChild('sluice', process.execPath, ['--expose-gc', join(REPO, 'bench/lib/sluice-child.js'), configFile], { ipc: true, timeoutMs: 30_000 });
-  return { name: 'sluice', url: proc.url, headers: { authorization: `Bearer ${token}` }, proc };
+/**
+ * `configFile` from prepareSluice().write(); `token` an analysts JWT. `name` is `sluice` (server.engine: auto, the
+ * best engine for this host) or `sluice-node` (the node:http engine, measured beside it).
+ */
+export async function sluiceTarget(configFile, token, name = 'sluice') {
+  // $SLUICE_ENGINE would override the config file: the targets must run the engine their config names.
+  const env = { ...process.env };
+  delete env.SLUICE_ENGINE;
+  const proc = await startChild(name, process.execPath, ['--expose-gc', join(REPO, 'bench/lib/sluice-child.js'), configFile], { ipc: true, timeoutMs: 30_000, env });
+  return { name, url: proc.url, headers: { authorization: `Bearer ${token}` }, proc };
 }
 
 export async function naiveTarget(mock) {
