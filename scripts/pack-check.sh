@@ -16,7 +16,8 @@ say "packed $tgz ($(du -h "$work/$tgz" | cut -f1))"
 tar -tzf "$work/$tgz" > "$work/files.txt"
 grep -q '^package/dist/cli/index.js$' "$work/files.txt" || { say "tarball has no dist/"; exit 1; }
 grep -q '^package/build/matcher.wasm$' "$work/files.txt" || { say "tarball has no compiled WASM"; exit 1; }
-if grep -qE '^package/(src|test|bench)/' "$work/files.txt"; then say "tarball carries sources or tests"; exit 1; fi
+# Sources and tests stay out; the console's static assets (read at run time from src/console/assets) go in.
+if grep -E '^package/(src|test|bench)/' "$work/files.txt" | grep -qv '^package/src/console/assets/'; then say "tarball carries sources or tests"; exit 1; fi
 say "$(wc -l < "$work/files.txt") files"
 
 mkdir "$work/app" && cd "$work/app"

@@ -2,11 +2,12 @@
 // Node's own parser does the HTTP framing; this file only maps its request/response onto the exchange seam with the
 // same semantics (one-shot respond, streamed start/write/end, backpressure via 'drain', abort on client close).
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ServerConfig } from '../config/schema.js';
-import { SluiceError } from '../errors.js';
+import { SluiceError, errorBody } from '../errors.js';
+import { framingProblem } from './framing.js';
 import type { ClientExchange } from './exchange.js';
 import type { HttpServer } from './server.js';
 
@@ -19,6 +20,9 @@ export interface NodeServerOptions {
 export function parserHeaderLimit(maxHeaderBytes: number): number {
   return maxHeaderBytes * 2 + 1024;
 }
+
+/** How long a refused chunked upload may keep sending before the connection is closed (as the uWS engine). */
+const LINGER_MS = 30_000;
 
 // Idle keep-alive connections and slow request heads are closed as uWS does (its HTTP idle timeout is 10 s).
 const IDLE_MS = 10_000;
@@ -37,6 +41,13 @@ export async function startNodeServer(cfg: ServerConfig, handle: (x: ClientExcha
   const server: Server = cfg.tls
     ? createHttpsServer({ ...options, cert: readFileSync(cfg.tls.certFile), key: readFileSync(cfg.tls.keyFile), passphrase: cfg.tls.passphrase }, onRequest)
     : createHttpServer(options, onRequest);
+  // Node's parser refuses what it cannot frame (two Content-Lengths, a bad Transfer-Encoding, an oversized head)
+  // before any handler runs: answer in the provider's error shape, as the gateway would, and close.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    socket.end(parserRefusal(err.code));
+    socket.destroySoon();
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     s.setNoDelay(true);
@@ -86,6 +97,8 @@ function createExchange(req: IncomingMessage, res: ServerResponse, maxBodyBytes:
   const query = q < 0 ? '' : url.slice(q + 1);
   const addr = req.socket.remoteAddress ?? '';
   const remoteAddress = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+  // Node's parser already refuses most ambiguous framing; this adds what it accepts but the gateway does not.
+  const framingError = framingProblem(headers);
 
   let aborted = false;
   let started = false;
@@ -109,7 +122,7 @@ function createExchange(req: IncomingMessage, res: ServerResponse, maxBodyBytes:
   });
 
   return {
-    method: req.method ?? 'GET', path, query, headers, remoteAddress, headerBytes,
+    method: req.method ?? 'GET', path, query, headers, remoteAddress, headerBytes, framingError,
     get aborted() { return aborted; },
     get started() { return started; },
     readBody() {
@@ -120,7 +133,11 @@ function createExchange(req: IncomingMessage, res: ServerResponse, maxBodyBytes:
       finished = started = true;
       const flat = flatten(hs);
       if (!hasHeader(hs, 'content-length')) flat.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
-      if (close) flat.push('connection', 'close');
+      // Answering while a chunked upload still arrives: close afterwards, but let the client finish sending so it reads
+      // the answer instead of a reset (lingering close, RFC 9112 §9.6). A declared length is read out by Node itself.
+      const linger = !close && !req.complete && headers['transfer-encoding'] !== undefined;
+      if (close || linger) flat.push('connection', 'close');
+      if (linger) lingerOnClose(req.socket);
       res.writeHead(code, flat);
       res.end(body);
     },
@@ -153,6 +170,25 @@ function createExchange(req: IncomingMessage, res: ServerResponse, maxBodyBytes:
       else abortCbs.push(cb);
     },
   };
+}
+
+/** After the response, half-close and keep reading (dropping) the upload until the client stops or LINGER_MS. */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = function lingeringClose(this: Socket) {
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+  };
+}
+
+function parserRefusal(code: string | undefined): string {
+  const [status, err] =
+    code === 'HPE_HEADER_OVERFLOW'
+      ? [431, new SluiceError('SLUICE_HEADERS_TOO_LARGE', 'Request headers are too large')]
+      : [400, new SluiceError('SLUICE_BAD_REQUEST', 'Malformed or ambiguous request framing')];
+  const body = errorBody(err, 'openai');
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
 function flatten(hs: ReadonlyArray<readonly [string, string]>): string[] {

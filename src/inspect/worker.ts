@@ -24,6 +24,10 @@ function profileOf(task: PoolTask): InspectionProfile {
 
 export default function inspectTask(task: PoolTask): unknown {
   const result: InspectResult = inspectBody({ body: task.body, contentType: task.contentType, session: task.session, profile: profileOf(task) });
+  // Only a buffer the body owns alone can move: a small Buffer lives in Node's shared pool, which Node ≥ 21 refuses to
+  // transfer (DataCloneError; Node 20 copied it silently). Copy such a body once into its own buffer.
+  const b = result.body;
+  if (b.byteOffset !== 0 || b.byteLength !== b.buffer.byteLength) result.body = new Uint8Array(b);
   // piscina transfers only a top-level movable value: wrap the whole result so the masked body moves without a copy.
   return move({
     get [transferableSymbol]() {
