@@ -67,10 +67,10 @@ const isAddressOrCidr = (s: string): boolean => {
 const serviceKey = v.pipe(
   obj({
     id: req(text(), { description: 'Names the key in logs and audit.', examples: ['legacy-spark'] }),
-    sha256: req(v.pipe(pattern(/^[0-9a-f]{64}$/i, '64 hex characters (the SHA-256 of the key)'), v.toLowerCase()), 'Hex SHA-256 of the key (`printf %s "$KEY" | sha256sum`); the key itself is never stored.'),
+    sha256: req(v.pipe(pattern(/^[0-9a-f]{64}$/i, '64 hex characters (the SHA-256 of the key)'), v.toLowerCase()), { description: 'Hex SHA-256 of the key (`printf %s "$KEY" | sha256sum`); the key itself is never stored.', examples: ['3f1c…'] }),
     subject: req(text(), { description: 'Subject of the identity the key maps to.', examples: ['svc-spark'] }),
     groups: def(strings(false), [], { description: 'Groups of that identity.', examples: [['streaming-jobs']] }),
-    job: opt(text(), 'Job of that identity.'),
+    job: opt(text(), { description: 'Job of that identity.', examples: ['spark-enrichment'] }),
     allowFrom: def(
       v.pipe(v.union([text(), list(text())], STRINGS), v.transform((x) => (typeof x === 'string' ? [x] : x)), v.rawCheck(({ dataset, addIssue }) => {
         if (dataset.typed) dataset.value.forEach((a, i) => isAddressOrCidr(a) || addIssue({ message: 'expected an IP address or CIDR (e.g. 10.0.0.0/8)', path: at(i), input: a }));

@@ -25,6 +25,9 @@ function annotate<S extends Schema>(schema: S, doc: Doc | string | undefined): S
   if (d.examples) meta.examples = d.examples;
   if (d.secret) meta['x-secret'] = true;
   if (d.default !== undefined) meta.default = d.default;
+  // Metadata goes first in an existing pipe: JSON Schema output (of the input) stops at the first transform.
+  const pipe = (schema as { pipe?: unknown[] }).pipe;
+  if (pipe) return { ...schema, pipe: [pipe[0], v.metadata(meta), ...pipe.slice(1)] };
   return v.pipe(schema, v.metadata(meta)) as unknown as S;
 }
 

@@ -23,16 +23,16 @@ export const UPSTREAM_POOL_DEFAULTS = Object.freeze({ connections: 1024, maxQueu
 const server = section({
   host: def(str(), '127.0.0.1', 'Listen address (`0.0.0.0` to serve other hosts).'),
   port: def(int(0, 65535), 8080, 'Listen port; `0` picks a free port.'),
-  engine: def(oneOf(['auto', 'uws', 'node']), 'auto', 'HTTP front end: native uWebSockets.js where a build loads (`auto` falls back to node:http), or forced.'),
+  engine: def(oneOf(['auto', 'uws', 'node']), 'auto', 'HTTP front end: `auto` runs native uWebSockets.js where a build loads on this Node/glibc, else `node:http`; `uws` refuses to start without a native build; `node` always runs `node:http`. `$SLUICE_ENGINE` overrides the file.'),
   allowSlowFallback: def(bool(), false, 'Deprecated, no effect: the uWS JS fallback never runs (the node engine replaces it). Accepted so old files load.'),
   maxHeaderBytes: def(int(KiB, MiB), 16 * KiB, 'Request headers above this are refused (431).'),
   maxBodyBytes: def(int(KiB, 1024 * MiB), 8 * MiB, 'Request bodies above this are refused (413).'),
   shutdownGraceMs: def(int(0, 600_000), 10_000, 'On SIGTERM/SIGINT, how long in-flight requests may finish.'),
   tls: opt(
     obj({
-      certFile: req(text(), 'PEM certificate chain.'),
-      keyFile: req(text(), 'PEM private key.'),
-      passphrase: opt(str(), { description: 'Passphrase of the private key.', secret: true }),
+      certFile: req(text(), { description: 'PEM certificate chain.', examples: ['tls/sluice.crt'] }),
+      keyFile: req(text(), { description: 'PEM private key.', examples: ['tls/sluice.key'] }),
+      passphrase: opt(str(), { description: 'Passphrase of the private key.', examples: ['${SLUICE_TLS_PASSPHRASE}'], secret: true }),
     }),
     'Terminate TLS (uWS `SSLApp`).',
   ),
@@ -50,8 +50,8 @@ const demo = section({
             id: req(clientId(), { description: 'Client id; also the default subject and job.', examples: ['spark-enrichment'] }),
             secret: req(v.pipe(text(), v.minLength(MIN_CLIENT_SECRET, `must be at least ${MIN_CLIENT_SECRET} characters`)), { description: 'Client secret.', examples: ['${SPARK_CLIENT_SECRET}'], secret: true }),
             groups: req(v.pipe(list(text()), v.minLength(1, 'at least one group is required')), { description: 'Groups the tokens carry.', examples: [['streaming-jobs']] }),
-            subject: opt(text(), 'Token subject (default: the client id).'),
-            job: opt(clientId(), 'The job the token names (`azp`; default: the client id).'),
+            subject: opt(text(), { description: 'Token subject (default: the client id).', examples: ['svc-spark'] }),
+            job: opt(clientId(), { description: 'The job the token names (`azp`; default: the client id).', examples: ['spark-enrichment'] }),
             // Short by default, like most IdPs' service-account tokens (Keycloak: 5 min), so jobs exercise refresh.
             ttlSeconds: def(int(1, 86_400), 300, 'Token lifetime.'),
           }),
@@ -81,12 +81,12 @@ const connection = v.pipe(
       ),
       { description: 'Path prefix: clients use `http://sluice:8080/<name>/v1`.', examples: ['openai'] },
     ),
-    provider: req(oneOf(['openai', 'anthropic']), '`openai` (also vLLM, Ollama, Azure OpenAI, LiteLLM…) or `anthropic`.'),
+    provider: req(oneOf(['openai', 'anthropic']), { description: '`openai` (also vLLM, Ollama, Azure OpenAI, LiteLLM…) or `anthropic`.', examples: ['openai'] }),
     baseUrl: req(httpUrl(), { description: 'Upstream base URL including `/v1`.', examples: ['https://api.openai.com/v1'] }),
     credential: def(str(), '', { description: 'The provider secret Sluice injects (callers never see it).', examples: ['${OPENAI_API_KEY}'], secret: true }),
     credentialHeader: opt(
       oneOf(['bearer', 'x-api-key', 'api-key']),
-      'How the credential is sent: `bearer` (`Authorization: Bearer`), `x-api-key`, or `api-key` (Azure OpenAI keys). Default: `bearer` for openai, `x-api-key` for anthropic.',
+      { description: 'How the credential is sent: `bearer` (`Authorization: Bearer`), `x-api-key`, or `api-key` (Azure OpenAI keys). Default: `bearer` for openai, `x-api-key` for anthropic.', examples: ['api-key'] },
     ),
     default: def(bool(), false, 'Also serves bare `/v1/...`; the first connection when none is marked.'),
     anthropicVersion: def(str(), '2023-06-01', 'Sent when the client sends no `anthropic-version`.'),
@@ -95,16 +95,16 @@ const connection = v.pipe(
       connectMs: def(int(1), 10_000, 'Connecting to the upstream (504 when exceeded).'),
       headersMs: def(int(1), 120_000, 'Waiting for the response headers (504 when exceeded).'),
       bodyMs: def(int(1), 300_000, 'Idle time between response body chunks (504 when exceeded).'),
-    }),
+    }, 'Upstream time limits.'),
     pool: section({
       connections: def(int(1, 65_536), UPSTREAM_POOL_DEFAULTS.connections, 'Sockets in the undici pool of this connection, per HTTP thread. Providers stream each answer for seconds, so a high-volume job needs about one per concurrent request (measurement in docs/configuration.md).'),
       maxQueue: def(int(0, 1_000_000), UPSTREAM_POOL_DEFAULTS.maxQueue, 'Requests that may wait for a free socket; beyond it the answer is 503 `SLUICE_UPSTREAM_BUSY` with `retry-after: 1`. The wait counts against `timeouts.headersMs`.'),
       keepAliveTimeoutMs: def(int(1), 30_000, 'Idle keep-alive sockets are closed after this.'),
-    }),
+    }, 'The undici pool of this connection.'),
     tls: section({
       rejectUnauthorized: def(bool(), true, 'Verify the upstream certificate.'),
-      caFile: opt(text(), 'PEM file with extra CA certificates.'),
-    }),
+      caFile: opt(text(), { description: 'PEM file with extra CA certificates.', examples: ['tls/internal-ca.pem'] }),
+    }, 'TLS to the upstream.'),
   }),
   v.transform(({ timeouts, pool, tls, credentialHeader, baseUrl, ...c }) => ({
     ...c,
@@ -142,7 +142,7 @@ const connections = req(
 
 const inspection = section({
   inlineBelowBytes: def(int(0), 64 * KiB, 'Bodies smaller than this are scanned on the HTTP thread; larger ones in the worker pool.'),
-  responseHoldBack: def(int(0, 65_536), 0, 'Characters held back per response stream while they could still start a match (`0` = engine default).'),
+  responseHoldBack: def(int(0, 65_536), 0, 'Bytes held back per response stream while they could still start a match; raises the engine\'s hold-back (the longest detector), never lowers it (`0`: the engine\'s).'),
   maskResponses: def(bool(), true, 'Mask JSON and SSE responses in flight.'),
   pool: v.pipe(
     section({
@@ -152,7 +152,7 @@ const inspection = section({
       maxQueue: def(int(1), 256, 'Tasks waiting beyond this are refused (503 with `Retry-After`).'),
       concurrentTasksPerWorker: def(int(1, 64), 1, 'Tasks one worker runs at once.'),
       taskTimeoutMs: def(int(1), 5_000, 'A task over this fails its request closed (503).'),
-    }),
+    }, 'The piscina worker pool for large bodies.'),
     v.forward(v.partialCheck([['minThreads'], ['maxThreads']], (p) => p.minThreads <= p.maxThreads, 'must not exceed maxThreads'), ['minThreads']),
   ),
 }, 'Request and response inspection.');
@@ -174,7 +174,7 @@ const audit = section({
   rotateBytes: def(int(4096), 64 * MiB, 'A new file is started beyond this size.'),
   checkpointEvery: def(int(1), 1000, 'Sign a checkpoint after this many records…'),
   checkpointSeconds: def(int(1), 60, '…or after this long, whichever comes first.'),
-  signingKeyFile: opt(text(), 'Ed25519 PKCS8 PEM (`sluice keys generate`); without it no checkpoints are written.'),
+  signingKeyFile: opt(text(), { description: 'Ed25519 PKCS8 PEM (`sluice keys generate`); without it no checkpoints are written.', examples: ['keys/audit-signing.key.pem'] }),
   onFailure: def(oneOf(['refuse', 'serve']), 'refuse', 'When a record cannot be made durable (disk full, read-only, I/O error): `refuse` answers 503 `SLUICE_AUDIT_UNAVAILABLE` before anything is forwarded until writes succeed again; `serve` keeps serving and leaves a `gap` record that `sluice audit verify` reports.'),
   maxPendingBytes: def(int(65_536), 64 * MiB, 'Records waiting for the disk beyond this are dropped (counted, and marked by a `gap` record).'),
 }, 'The tamper-evident audit trail.');
@@ -189,7 +189,7 @@ const redis = v.pipe(
       examples: [['redis://:${REDIS_PASSWORD}@redis-0.internal:6379', 'redis://redis-1.internal:6379']],
       secret: true,
     }),
-    masterName: opt(text(), '`sentinel` only: the monitored primary.'),
+    masterName: opt(text(), { description: '`sentinel` only: the monitored primary.', examples: ['mymaster'] }),
     keyPrefix: def(str(), 'sluice:', 'Prefix of every key Sluice writes.'),
     failOpen: def(bool(), true, 'Redis unreachable: allow requests (and count `sluice_store_errors_total`), or answer 503.'),
   }),

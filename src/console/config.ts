@@ -12,8 +12,8 @@ const oidc = obj({
     { description: 'Registered with the IdP.', examples: ['https://sluice.example.com/sluice/console/callback'] },
   ),
   scopes: def(v.pipe(nonEmptyList(text()), v.check((s) => s.includes('openid'), 'must include openid')), ['openid', 'profile'], 'Scopes asked for.'),
-  authorizationEndpoint: opt(httpUrl(), 'Without both endpoints, they come from the issuer\'s discovery document.'),
-  tokenEndpoint: opt(httpUrl(), 'Without both endpoints, they come from the issuer\'s discovery document.'),
+  authorizationEndpoint: opt(httpUrl(), { description: 'Without both endpoints, they come from the issuer\'s discovery document.', examples: ['https://login.example.com/auth'] }),
+  tokenEndpoint: opt(httpUrl(), { description: 'Without both endpoints, they come from the issuer\'s discovery document.', examples: ['https://login.example.com/token'] }),
 });
 
 export const ConsoleSchema = section({

@@ -68,15 +68,15 @@ function build(validate: PatternValidator) {
   const detector = v.pipe(
     obj({
       id: req(detectorId(), { description: 'A built-in detector id (to give it a default action) or a new id.', examples: ['customer_id'] }),
-      type: opt(detectorId(), 'Finding type reported by a custom detector (default: the id).'),
-      action: opt(action(), 'Default action for every caller; rules override it.'),
+      type: opt(detectorId(), { description: 'Finding type reported by a custom detector (default: the id).', examples: ['customer_id'] }),
+      action: opt(action(), { description: 'Default action for every caller; rules override it.', examples: ['redact'] }),
       pattern: opt(text(), { description: 'A custom regex detector: its RE2 pattern.', examples: ['CUST-[0-9]{7}'] }),
       flags: opt(flags(), { description: FLAGS_DOC, default: '' }),
       maxLength: opt(int(1, MAX_REGEX_LENGTH), { description: MAX_LENGTH_DOC, default: DEFAULT_REGEX_MAX_LENGTH }),
       anchors: strings(ANCHORS_DOC, [['CUST-']]),
       keywords: strings('A keyword list detector: its phrases.', [['bluebird', 'kestrel']]),
       caseInsensitive: opt(bool(), { description: 'Keywords match in any case.', default: true }),
-      wholeWord: opt(bool(), 'Keywords match whole words only (default: for alphabetic keywords).'),
+      wholeWord: opt(bool(), { description: 'Keywords match whole words only (default: for alphabetic keywords).', examples: [true] }),
     }),
     v.rawCheck(({ dataset, addIssue }) => {
       if (!dataset.typed) return;
@@ -108,15 +108,15 @@ function build(validate: PatternValidator) {
     }),
     needsTrigger(),
   );
-  const blockCondition = v.pipe(obj({ ...triggers, message: opt(text(), 'Shown to the caller (default: the rule id).') }), needsTrigger());
+  const blockCondition = v.pipe(obj({ ...triggers, message: opt(text(), { description: 'Shown to the caller (default: the rule id).', examples: ['Destructive shell commands are not allowed.'] }) }), needsTrigger());
   const oneOrList = <S extends v.GenericSchema>(condition: S, doc: string) =>
     opt(v.union([condition, list(condition)], 'expected a condition (a mapping) or a list of them'), doc);
 
   const quota = v.pipe(
     obj({
-      per: req(oneOf(['subject', 'job', 'group']), 'One counter per caller, per job, or per group the rule matches.'),
-      requests: opt(int(1), 'Requests per window.'),
-      tokens: opt(int(1), 'Tokens per window (from the usage the provider reports).'),
+      per: req(oneOf(['subject', 'job', 'group']), { description: 'One counter per caller, per job, or per group the rule matches.', examples: ['subject'] }),
+      requests: opt(int(1), { description: 'Requests per window.', examples: [600] }),
+      tokens: opt(int(1), { description: 'Tokens per window (from the usage the provider reports).', examples: [2000000] }),
       window: req(pattern(/^[1-9][0-9]{0,5}[smhd]$/, 'a duration like 30s, 1m, 1h or 1d'), { description: 'Fixed window aligned to the clock.', examples: ['1m'] }),
     }),
     v.check((q) => q.requests !== undefined || q.tokens !== undefined, 'needs `requests`, `tokens` or both'),
@@ -125,7 +125,7 @@ function build(validate: PatternValidator) {
   const rule = v.pipe(
     obj({
       id: req(pattern(RULE_ID, 'a rule id (letters, digits, _ . and -)'), { description: 'Unique across all policy files.', examples: ['analysts'] }),
-      description: opt(text(), 'Free text.'),
+      description: opt(text(), { description: 'Free text.', examples: ['People exploring data'] }),
       match: req(
         v.pipe(
           obj({
@@ -140,7 +140,7 @@ function build(validate: PatternValidator) {
       connections: strings('Connections the rule grants (a rule with connections is a grant).', [['openai']]),
       models: strings('Model globs granted on those connections (needs `connections`).', [['gpt-4o*']]),
       detectors: opt(v.record(detectorId(), action(), 'expected a mapping of detector id → action'), { description: 'Detector id → action.', examples: [{ card: 'mask' }] }),
-      restoreTokens: opt(bool(), 'Restore tokenized values in responses.'),
+      restoreTokens: opt(bool(), { description: 'Restore tokenized values in responses.', examples: [true] }),
       approve: oneOrList(approveCondition, 'Conditions that hold the request for a reviewer.'),
       block: oneOrList(blockCondition, 'Conditions that refuse the request.'),
       justification: opt(
@@ -150,9 +150,9 @@ function build(validate: PatternValidator) {
         }),
         'A justification on every call.',
       ),
-      maxBodyBytes: opt(int(1, MAX_BODY_LIMIT), 'Larger bodies are refused (413); the smallest applying limit wins.'),
+      maxBodyBytes: opt(int(1, MAX_BODY_LIMIT), { description: 'Larger bodies are refused (413); the smallest applying limit wins.', examples: [262144] }),
       quotas: opt(list(quota), 'Quotas; every quota of every applying rule is enforced.'),
-      allowJobHeader: opt(bool(), 'Callers whose token names no job may name it in `x-sluice-job`.'),
+      allowJobHeader: opt(bool(), { description: 'Callers whose token names no job may name it in `x-sluice-job`.', examples: [true] }),
       reviewers: opt(
         obj({ groups: req(nonEmptyList(text()), { description: 'Groups that review this rule\'s approvals.', examples: [['data-stewards']] }) }),
         "Reviewers of this rule's approvals, instead of the policy-wide `reviewers.groups` (operators always may).",
@@ -165,7 +165,7 @@ function build(validate: PatternValidator) {
   );
 
   return obj({
-    version: req(v.literal(1, 'expected 1 (the only policy format so far)'), 'Policy format; always 1.'),
+    version: req(v.literal(1, 'expected 1 (the only policy format so far)'), { description: 'Policy format; always 1.', examples: [1] }),
     reviewers: opt(
       v.pipe(
         obj({

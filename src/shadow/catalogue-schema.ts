@@ -19,7 +19,7 @@ const hostSignature = v.union(
   [
     // A bare string is a one-host signature named after the host.
     v.pipe(host(), v.transform((h) => ({ id: h, provider: 'custom', hosts: [h] }))),
-    obj({ id: req(id()), provider: provider(), hosts: req(nonEmpty(host(), 'host')) }),
+    obj({ id: req(id(), { description: 'Signature id (reported as `host:<id>`).', examples: ['corp-llm'] }), provider: provider(), hosts: req(nonEmpty(host(), 'host'), { description: 'Host names or globs.', examples: [['llm.corp.example']] }) }),
   ],
   'expected a host name or glob, or a mapping with id, provider, hosts',
 );
@@ -27,21 +27,27 @@ const hostSignature = v.union(
 const pathSignature = v.union(
   [
     v.pipe(path(), v.transform((p) => ({ id: p.replace(/[^a-z0-9._-]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase().slice(0, 64) || 'root', provider: 'custom', paths: [p], weak: false }))),
-    obj({ id: req(id()), provider: provider(), paths: req(nonEmpty(path(), 'path')), weak: weak() }),
+    obj({ id: req(id(), { description: 'Signature id (reported as `path:<id>`).', examples: ['corp-chat'] }), provider: provider(), paths: req(nonEmpty(path(), 'path'), { description: 'Path patterns.', examples: [['/api/generate']] }), weak: weak() }),
   ],
   'expected a path, or a mapping with id, provider, paths, weak',
 );
 
 const headerSignature = obj({
-  id: req(id()),
+  id: req(id(), { description: 'Signature id (reported as `header:<id>`).', examples: ['corp-llm-key'] }),
   provider: provider(),
-  header: req(v.pipe(text(), v.toLowerCase(), v.regex(/^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'expected a header name'))),
+  header: req(v.pipe(text(), v.toLowerCase(), v.regex(/^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'expected a header name')), { description: 'Header name.', examples: ['x-llm-key'] }),
   prefix: def(v.pipe(v.string('expected a string'), v.maxLength(64, 'expected at most 64 characters on one line'), v.regex(/^[^\r\n]*$/, 'expected at most 64 characters on one line')), '', 'Start of the value (case-insensitive); empty: the header alone is the signature.'),
   weak: weak(),
 });
 
 const bodySignature = v.pipe(
-  obj({ id: req(id()), provider: provider(), all: def(list(anchor()), [], 'Anchors that must all occur.'), any: opt(list(anchor()), 'Anchors of which one must occur.'), weak: weak() }),
+  obj({
+    id: req(id(), { description: 'Signature id (reported as `body:<id>`).', examples: ['corp-llm-body'] }),
+    provider: provider(),
+    all: def(list(anchor()), [], { description: 'Anchors that must all occur.', examples: [['"messages"', '"role"']] }),
+    any: opt(list(anchor()), { description: 'Anchors of which one must occur.', examples: [['"max_tokens"']] }),
+    weak: weak(),
+  }),
   v.check((b) => b.all.length > 0 || (b.any?.length ?? 0) > 0, 'needs at least one anchor in "all" or "any"'),
   v.transform(({ any, ...b }) => ({ ...b, ...(any?.length ? { any } : {}) })),
 );
