@@ -21,8 +21,8 @@ function clean(node, env) {
     if (k === 'x-secret') continue;
     out[k] = k === 'properties' ? Object.fromEntries(Object.entries(x).map(([name, p]) => [name, clean(p, env)])) : clean(x, env);
   }
-  // A non-string value may be written as an environment variable in sluice.yaml.
-  if (env && ['integer', 'number', 'boolean', 'array'].includes(out.type)) {
+  // A value other than a free string may be written as an environment variable in sluice.yaml.
+  if (env && (['integer', 'number', 'boolean', 'array'].includes(out.type) || out.enum || out.pattern)) {
     const { description, default: def, examples, ...rest } = out;
     return { ...(description ? { description } : {}), ...(def !== undefined ? { default: def } : {}), ...(examples ? { examples } : {}), anyOf: [rest, ENV] };
   }

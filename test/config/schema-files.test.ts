@@ -21,8 +21,8 @@ describe('JSON Schema files', () => {
   const config = ajv.compile(configJsonSchema());
   const policy = ajv.compile(policyJsonSchema());
 
-  it('accept the shipped sluice.yaml, ${VAR} placeholders included', () => {
-    expect(config(parse(read('sluice.yaml'))), JSON.stringify(config.errors)).toBe(true);
+  it.each(['sluice.yaml', 'deploy/sluice.yaml'])('accept the shipped %s, ${VAR} placeholders included', (file) => {
+    expect(config(parse(read(file))), JSON.stringify(config.errors)).toBe(true);
   });
 
   it.each(shippedPolicies)('accept %s', (file) => {
@@ -44,7 +44,7 @@ describe('JSON Schema files', () => {
 });
 
 describe('shipped YAML', () => {
-  it.each([['sluice.yaml', 'schema/sluice.schema.json'], ...shippedPolicies.map((f) => [f, 'schema/policy.schema.json'])])('%s points editors at %s', (file, schema) => {
+  it.each([['sluice.yaml', 'schema/sluice.schema.json'], ['deploy/sluice.yaml', 'schema/sluice.schema.json'], ...shippedPolicies.map((f) => [f, 'schema/policy.schema.json'])])('%s points editors at %s', (file, schema) => {
     const first = read(file).split('\n')[0];
     const m = /^# yaml-language-server: \$schema=(\S+)$/.exec(first);
     expect(m, first).not.toBeNull();
