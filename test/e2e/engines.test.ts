@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { chooseEngine, type EngineName } from '../../src/http/engine.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { rawExchange } from '../helpers/raw.js';
 
 const engines: EngineName[] = ['node'];
 // Probing loads the uWS binary, which reads its head limit once: pass the limit the stacks below use.
@@ -60,10 +61,10 @@ describe.each(engines)('engine %s', (engine) => {
     expect(wire).toMatch(/^HTTP\/1.1 401/);
   });
 
-  it('answers an oversized declared body with a provider-shaped 413 and closes', async () => {
-    const wire = await raw(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${200 * 1024}\r\n\r\n{"model":`);
-    expect(wire).toMatch(/^HTTP\/1.1 413/);
-    expect(wire).toContain('SLUICE_BODY_TOO_LARGE');
+  it('answers an oversized declared body with a provider-shaped 413 while the client is still sending', async () => {
+    const r = await rawExchange(stack.url, [`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${200 * 1024}\r\n\r\n{"model":`], { waitMs: 1500 });
+    expect(r.statuses).toEqual([413]);
+    expect(r.text).toContain('SLUICE_BODY_TOO_LARGE');
   });
 
   it('answers oversized headers with a provider-shaped 431', async () => {
