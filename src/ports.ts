@@ -2,7 +2,7 @@
 import type { RequestContext } from './context.js';
 import type { Identity, Decision } from './types.js';
 import type { InspectionProfile, InspectRequest, InspectResult } from './inspect/api.js';
-import type { BodyFilter } from './upstream/relay.js';
+import type { SluiceError } from './errors.js';
 
 export interface AuthenticateStep {
   authenticate(headers: Record<string, string>, remoteAddress: string): Promise<Identity>;
@@ -84,4 +84,17 @@ export interface AdminRoutes {
 export interface ReadinessCheck {
   name: string;
   check(): { ok: boolean; detail?: string };
+}
+
+/** Transforms the response body in flight (pingora's response_body_filter with an end flag). */
+export interface BodyFilter {
+  /**
+   * `stream`: chunks are written as the filter releases them. `buffer`: the filter keeps the body itself (and
+   * bounds it), `push` returns nothing, and `end` returns the whole body, sent with its length (JSON masking).
+   */
+  readonly mode: 'stream' | 'buffer';
+  push(chunk: Uint8Array): Uint8Array[];
+  end(): Uint8Array[];
+  /** Bytes to append when the upstream fails mid-stream (e.g. a provider-shaped SSE error event). */
+  fail?(err: SluiceError): Uint8Array[];
 }

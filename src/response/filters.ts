@@ -5,7 +5,7 @@ import { SluiceError } from '../errors.js';
 import type { TextScanner } from '../inspect/api.js';
 import { anthropicUsage, openaiUsage } from './usage.js';
 import type { Finding, TokenUsage } from '../types.js';
-import type { BodyFilter } from '../upstream/relay.js';
+import type { BodyFilter } from '../ports.js';
 import { createAnthropicStreamFilter } from './anthropic-stream.js';
 import type { MaskingOptions } from './fields.js';
 import { maskJsonResponse } from './json.js';

@@ -3,19 +3,7 @@ import type { ClientExchange } from '../http/exchange.js';
 import type { FlowControl, ResponseSink } from './forward.js';
 import { SluiceError } from '../errors.js';
 import { clientResponseHeaders } from './headers.js';
-
-/** Transforms the response body in flight (pingora's response_body_filter with an end flag). */
-export interface BodyFilter {
-  /**
-   * `stream`: chunks are written as the filter releases them. `buffer`: the filter keeps the body itself (and
-   * bounds it), `push` returns nothing, and `end` returns the whole body, sent with its length (JSON masking).
-   */
-  readonly mode: 'stream' | 'buffer';
-  push(chunk: Uint8Array): Uint8Array[];
-  end(): Uint8Array[];
-  /** Bytes to append when the upstream fails mid-stream (e.g. a provider-shaped SSE error event). */
-  fail?(err: SluiceError): Uint8Array[];
-}
+import type { BodyFilter } from '../ports.js';
 
 export interface RelayHooks {
   /** Chooses the filter once status and headers are known (null = pass through untouched). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createContext, type RequestContext } from '../../src/context.js';
 import { responseFilter, type ResponseFilterOptions } from '../../src/response/filters.js';
-import type { BodyFilter } from '../../src/upstream/relay.js';
+import type { BodyFilter } from '../../src/ports.js';
 import { newFakeScanner } from './fake-scanner.js';
 import { sseText } from './helpers.js';
 

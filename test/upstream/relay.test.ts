@@ -1,6 +1,7 @@
 // The relay between upstream and client: backpressure, filters that fail, and what the client sees.
 import { describe, expect, it, vi } from 'vitest';
-import { createRelaySink, type BodyFilter } from '../../src/upstream/relay.js';
+import { createRelaySink } from '../../src/upstream/relay.js';
+import type { BodyFilter } from '../../src/ports.js';
 import type { ClientExchange } from '../../src/http/exchange.js';
 import { SluiceError } from '../../src/errors.js';
 
