@@ -1,7 +1,7 @@
 // The per-request context every step shares (pingora's CTX): created once in gateway.ts.
 import type { Decision, Finding, FindingSummary, Identity, ProviderKind, TokenUsage, AuditDecision } from './types.js';
 import type { SluiceError } from './errors.js';
-import type { InspectionProfile } from './inspect/api.js';
+import type { AuditCopies, InspectionProfile } from './inspect/api.js';
 
 export interface RouteMatch {
   /** Connection name from config. */
@@ -62,6 +62,12 @@ export interface RequestContext {
   approver?: string;
   /** Masked request body as forwarded (kept for audit, truncated there per config). */
   maskedRequest?: Uint8Array;
+  /**
+   * Copies of the masked request the audit record may keep, prepared by the inspection pool for large bodies:
+   * `leak` with unrewritten findings redacted, `strict` with every detector redacted (a refused caller). Either may be
+   * `maskedRequest` itself when redacting changed nothing. Absent: the audit step redacts inline (small bodies).
+   */
+  auditRequest?: AuditCopies;
   /** Masked response text as relayed (bounded, for audit). */
   maskedResponse?: string;
   usage?: TokenUsage;

@@ -10,7 +10,7 @@ import type { Metrics } from './observe/metrics.js';
 import type { AdminRoutes, ReadinessCheck, ApprovalStep, AuditStep, AuthenticateStep, InspectStep, PolicyStep, ResponseStep, Verdict } from './ports.js';
 import type { InspectionProfile } from './inspect/api.js';
 import type { TokenVault } from './inspect/vault.js';
-import type { FindingSummary, ProviderKind } from './types.js';
+import type { ProviderKind } from './types.js';
 import { createContext, type RequestContext } from './context.js';
 import { SluiceError, errorBody, toSluiceError } from './errors.js';
 import { forward } from './upstream/forward.js';
@@ -202,12 +202,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ctx.stream = result.meta.stream === true;
     ctx.tools = result.meta.tools;
     ctx.findings = result.findings;
-    ctx.findingSummary = summarize(result.findings);
+    ctx.findingSummary = result.summary;
     ctx.issuedTokens = result.tokens;
     for (const t of result.tokens) void deps.vault?.put(ctx.identity!.session, t.token, t.value, TOKEN_TTL_MS);
     ctx.includeUsage = result.meta.includeUsage;
     for (const f of ctx.findingSummary) metrics.findings.inc({ detector: f.detector, action: f.action }, f.count);
     ctx.maskedRequest = result.body;
+    ctx.auditRequest = result.audit;
     return { upstreamBody: withUsageRequested(ctx, result.body), changed: result.changed };
   }
 
@@ -319,17 +320,6 @@ function finishTimings(ctx: RequestContext): void {
   const t = ctx.timings;
   t.totalMs = performance.now() - t.start;
   t.overheadMs = Math.max(0, t.totalMs - (t.upstreamMs ?? 0) - (t.approvalMs ?? 0));
-}
-
-function summarize(findings: RequestContext['findings']): FindingSummary[] {
-  const m = new Map<string, FindingSummary>();
-  for (const f of findings) {
-    const k = `${f.detector}\0${f.action}`;
-    const s = m.get(k);
-    if (s) s.count++;
-    else m.set(k, { detector: f.detector, type: f.type, action: f.action, count: 1 });
-  }
-  return [...m.values()];
 }
 
 function decisionForError(e: SluiceError): RequestContext['auditDecision'] {

@@ -2,10 +2,9 @@
 // (report/approve/block findings, or a refused caller's unmasked request) redacted as well.
 import type { RequestContext } from '../context.js';
 import type { InspectionProfile } from '../inspect/api.js';
-import { BUILTIN_DETECTORS } from '../inspect/api.js';
 import { createEngine } from '../inspect/engine.js';
+import { leaked as leakedAny, leakProfile, strictProfile } from '../inspect/audit-profiles.js';
 
-const REWRITING = new Set(['mask', 'redact', 'tokenize', 'hash']);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -16,19 +15,21 @@ export interface AuditBodies {
 
 /**
  * Bodies as the record may store them. Costs nothing in the common case (everything found was rewritten);
- * otherwise one more WASM pass over the captured copy.
+ * otherwise one more WASM pass over the captured copy — except for a request whose copies the inspection pool
+ * prepared (`ctx.auditRequest`): a large body is never scanned again on this thread.
  */
 export function auditBodies(ctx: RequestContext): AuditBodies {
   const profile = ctx.profile;
   const out: AuditBodies = { request: ctx.maskedRequest, response: ctx.maskedResponse };
   if (!profile) return out;
   const refused = ctx.decision?.outcome === 'block' || ctx.auditDecision === 'blocked' || ctx.auditDecision === 'denied';
-  const keywordIds = new Set(profile.keywords.map((k) => k.id));
-  const leaked = ctx.findings.some((f) => !REWRITING.has(f.action) && !keywordIds.has(f.detector));
+  const leaked = leakedAny(ctx.findingSummary, profile);
   if (!refused && !leaked) return out;
   const engine = createEngine(refused ? strictProfile(profile) : leakProfile(profile));
   const session = ctx.identity?.session ?? 'audit';
-  if (out.request && out.request.byteLength > 0) {
+  const prepared = ctx.auditRequest;
+  if (prepared && out.request) out.request = refused ? prepared.strict : prepared.leak;
+  else if (out.request && out.request.byteLength > 0) {
     out.request = engine.inspect({ body: out.request, contentType: 'json', session }).body;
   }
   if (out.response) {
@@ -36,29 +37,6 @@ export function auditBodies(ctx: RequestContext): AuditBodies {
     if (r.changed) out.response = decoder.decode(r.body);
   }
   return out;
-}
-
-/** Only the detectors that did not rewrite, now redacting. */
-function leakProfile(p: InspectionProfile): InspectionProfile {
-  const quiet = (a: string) => !REWRITING.has(a) && a !== 'off';
-  return {
-    key: `${p.key}:audit-leak`,
-    builtins: p.builtins.filter((d) => quiet(d.action)).map((d) => ({ id: d.id, action: 'redact' })),
-    custom: p.custom.filter((d) => quiet(d.action)).map((d) => ({ ...d, action: 'redact' })),
-    keywords: [],
-    secret: p.secret,
-  };
-}
-
-/** A refused request was not masked for its caller's purpose: redact every built-in and custom detector. */
-function strictProfile(p: InspectionProfile): InspectionProfile {
-  return {
-    key: `${p.key}:audit-strict`,
-    builtins: BUILTIN_DETECTORS.map((id) => ({ id, action: 'redact' })),
-    custom: p.custom.map((d) => ({ ...d, action: 'redact' })),
-    keywords: [],
-    secret: p.secret,
-  };
 }
 
 /**

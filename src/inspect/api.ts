@@ -1,5 +1,5 @@
 // Contract between the gateway, policy/ (which builds profiles), the inspection engine and the pool.
-import type { DetectorAction, Finding } from '../types.js';
+import type { DetectorAction, Finding, FindingSummary } from '../types.js';
 
 /** Built-in detector ids (the default catalogue). Custom detectors use their own ids. */
 export const BUILTIN_DETECTORS = [
@@ -76,6 +76,16 @@ export interface InspectRequest {
   profile: InspectionProfile;
   /** Session scope for tokens. */
   session: string;
+  /** Also prepare the copies the audit record may keep (`InspectResult.audit`): the pool does, for large bodies. */
+  auditCopies?: boolean;
+}
+
+/** The masked request as the audit trail may store it (see audit/redact.ts and inspect/audit-profiles.ts). */
+export interface AuditCopies {
+  /** Unrewritten (report/approve/block) findings redacted too. */
+  leak: Uint8Array;
+  /** Every detector redacted: what a refused request's record keeps. */
+  strict: Uint8Array;
 }
 
 /** The JSON type of a value, read from its first byte (no parse). */
@@ -112,7 +122,15 @@ export interface InspectResult {
   /** The masked body (the input itself when nothing changed). */
   body: Uint8Array;
   changed: boolean;
+  /**
+   * Every finding with its offsets — from inline inspection. The pool returns none (receiving one object per
+   * finding would cost the main thread O(findings) allocations and a long clone): `summary` has the counts.
+   */
   findings: Finding[];
+  /** Findings counted by detector and action. */
+  summary: FindingSummary[];
+  /** When `auditCopies` was asked for. */
+  audit?: AuditCopies;
   /** Tokens issued for `tokenize` findings, for the vault (restore in responses). */
   tokens: IssuedToken[];
   meta: RequestMeta;

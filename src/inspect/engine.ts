@@ -1,7 +1,7 @@
 // The inspection engine: createEngine(profile) compiles once (cached by profile.key) and inspects
 // whole bodies synchronously — inline on the main thread or inside a pool worker, same code.
-import type { Finding } from '../types.js';
-import type { InspectionProfile, InspectRequest, InspectResult, IssuedToken, RequestMeta, TextScanner } from './api.js';
+import type { Finding, FindingSummary } from '../types.js';
+import type { AuditCopies, InspectionProfile, InspectRequest, InspectResult, IssuedToken, RequestMeta, TextScanner } from './api.js';
 import { getMatcher, type Matcher } from './matcher.js';
 import { compileProfile, type CompiledProfile } from './compile.js';
 import { findMatches, type Match } from './find.js';
@@ -9,6 +9,7 @@ import { JsonMap, applyEdits, type Edit } from './json-map.js';
 import { readMeta } from './meta.js';
 import { replacement, rewrites } from './actions.js';
 import { createStreamScanner } from './stream.js';
+import { leaked, leakProfile, strictProfile } from './audit-profiles.js';
 
 export interface InspectionEngine {
   readonly key: string;
@@ -36,6 +37,28 @@ export function createEngine(profile: InspectionProfile): InspectionEngine {
   return engine;
 }
 
+/**
+ * The copies of a masked body the audit record may keep, made here (in the pool's worker for large bodies) so the
+ * main thread never scans a large body again. Each is one more pass over the masked body, where what was rewritten
+ * is already gone: usually a walk and a scan that find nothing, and then the masked body itself.
+ */
+function auditCopies(profile: InspectionProfile, r: InspectResult, contentType: 'json' | 'text', session: string): AuditCopies {
+  const copy = (p: InspectionProfile): Uint8Array => createEngine(p).inspect({ body: r.body, contentType, session }).body;
+  return { leak: leaked(r.summary, profile) ? copy(leakProfile(profile)) : r.body, strict: copy(strictProfile(profile)) };
+}
+
+/** Findings counted by detector and action. */
+export function summarize(findings: readonly Finding[]): FindingSummary[] {
+  const m = new Map<string, FindingSummary>();
+  for (const f of findings) {
+    const k = `${f.detector}\0${f.action}`;
+    const s = m.get(k);
+    if (s) s.count++;
+    else m.set(k, { detector: f.detector, type: f.type, action: f.action, count: 1 });
+  }
+  return [...m.values()];
+}
+
 /** createEngine(req.profile).inspect(req). */
 export function inspectBody(req: InspectRequest): InspectResult {
   return createEngine(req.profile).inspect(req);
@@ -46,7 +69,9 @@ function buildEngine(c: CompiledProfile): InspectionEngine {
     key: c.key,
     holdBack: c.holdBack,
     inspect: function inspect(req) {
-      return inspectWith(c, getMatcher(), req.body, req.contentType, req.session);
+      const result = inspectWith(c, getMatcher(), req.body, req.contentType, req.session);
+      if (req.auditCopies && req.profile) result.audit = auditCopies(req.profile, result, req.contentType, req.session);
+      return result;
     },
     createTextScanner: function createTextScanner(opts = {}) {
       // A configured hold-back may raise the engine's, never lower it: below the longest match (PEM keys, JWTs)
@@ -109,5 +134,5 @@ export function inspectWith(c: CompiledProfile, m: Matcher, body: Uint8Array, co
     }));
   }
   const changed = sink.edits.length > 0;
-  return { body: changed ? applyEdits(body, sink.edits) : body, changed, findings: sink.findings, tokens: sink.tokens, meta };
+  return { body: changed ? applyEdits(body, sink.edits) : body, changed, findings: sink.findings, summary: summarize(sink.findings), tokens: sink.tokens, meta };
 }

@@ -91,7 +91,8 @@ export class JsonMap {
 export function applyEdits(body: Uint8Array, edits: Edit[]): Uint8Array {
   let size = body.length;
   for (const e of edits) size += e.text.length - (e.end - e.start);
-  const out = Buffer.allocUnsafe(size);
+  // Never a slice of Node's shared pool: the pool's worker transfers this buffer to the main thread whole.
+  const out = Buffer.allocUnsafeSlow(size);
   let from = 0;
   let at = 0;
   for (const e of edits) {

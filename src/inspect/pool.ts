@@ -54,7 +54,8 @@ export function createInspector(cfg: InspectionConfig, metrics?: Metrics, opts: 
   async function runInPool(req: InspectRequest): Promise<InspectResult> {
     if (pool.queueSize >= p.maxQueue) throw overloaded();
     const body = ownBuffer(req.body);
-    const task: PoolTask = { body, contentType: req.contentType, session: req.session, profileKey: req.profile.key, profileJson: jsonOf(req.profile) };
+    // The worker also prepares the audit copies: the main thread must not scan a large body again.
+    const task: PoolTask = { body, contentType: req.contentType, session: req.session, profileKey: req.profile.key, profileJson: jsonOf(req.profile), auditCopies: true };
     try {
       return (await pool.run(task, { transferList: [body.buffer as ArrayBuffer], signal: AbortSignal.timeout(p.taskTimeoutMs) })) as InspectResult;
     } catch (err) {

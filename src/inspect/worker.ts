@@ -1,4 +1,6 @@
-// Inspection worker (piscina): the same engine as inline, one compiled engine per profile key.
+// Inspection worker (piscina): the same engine as inline, one compiled engine per profile key. What goes back is
+// ready to use without O(body) or O(findings) work on the main thread: the masked body and the audit copies are
+// transferred (not copied), findings come as counts (see InspectResult.findings).
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { inspectBody } from './engine.js';
 import type { InspectionProfile, InspectRequest, InspectResult } from './api.js';
@@ -22,16 +24,26 @@ function profileOf(task: PoolTask): InspectionProfile {
   return p;
 }
 
+/**
+ * Only a buffer the bytes own alone can move: a small Buffer lives in Node's shared pool, which Node ≥ 21 refuses to
+ * transfer (DataCloneError; Node 20 copied it silently). Copy such bytes once into their own buffer (`new
+ * Uint8Array`, not `Buffer#slice`, which is a view).
+ */
+function own(b: Uint8Array): Uint8Array {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer) ? b : new Uint8Array(b);
+}
+
 export default function inspectTask(task: PoolTask): unknown {
-  const result: InspectResult = inspectBody({ body: task.body, contentType: task.contentType, session: task.session, profile: profileOf(task) });
-  // Only a buffer the body owns alone can move: a small Buffer lives in Node's shared pool, which Node ≥ 21 refuses to
-  // transfer (DataCloneError; Node 20 copied it silently). Copy such a body once into its own buffer.
-  const b = result.body;
-  if (b.byteOffset !== 0 || b.byteLength !== b.buffer.byteLength) result.body = new Uint8Array(b);
-  // piscina transfers only a top-level movable value: wrap the whole result so the masked body moves without a copy.
+  const full = inspectBody({ body: task.body, contentType: task.contentType, session: task.session, profile: profileOf(task), auditCopies: task.auditCopies });
+  const body = own(full.body);
+  const same = (b: Uint8Array): Uint8Array => (b === full.body ? body : own(b));
+  const result: InspectResult = { ...full, body, findings: [], ...(full.audit ? { audit: { leak: same(full.audit.leak), strict: same(full.audit.strict) } } : {}) };
+  const buffers = new Set<ArrayBuffer>([body.buffer as ArrayBuffer]);
+  if (result.audit) for (const b of [result.audit.leak, result.audit.strict]) buffers.add(b.buffer as ArrayBuffer);
+  // piscina transfers only a top-level movable value: wrap the whole result so the buffers move without a copy.
   return move({
     get [transferableSymbol]() {
-      return [result.body.buffer];
+      return [...buffers];
     },
     get [valueSymbol]() {
       return result;
