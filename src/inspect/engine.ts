@@ -47,16 +47,15 @@ function auditCopies(profile: InspectionProfile, r: InspectResult, contentType: 
   return { leak: leaked(r.summary, profile) ? copy(leakProfile(profile)) : r.body, strict: copy(strictProfile(profile)) };
 }
 
-/** Findings counted by detector and action. */
-export function summarize(findings: readonly Finding[]): FindingSummary[] {
-  const m = new Map<string, FindingSummary>();
-  for (const f of findings) {
-    const k = `${f.detector}\0${f.action}`;
-    const s = m.get(k);
-    if (s) s.count++;
-    else m.set(k, { detector: f.detector, type: f.type, action: f.action, count: 1 });
+function summaryOf(c: CompiledProfile, counts: Map<number, number>): FindingSummary[] {
+  const out: FindingSummary[] = [];
+  for (const [code, count] of counts) {
+    const slot = c.slots.get(code)!;
+    const same = out.find((s) => s.detector === slot.id && s.action === slot.action);
+    if (same) same.count += count;
+    else out.push({ detector: slot.id, type: slot.type, action: slot.action, count });
   }
-  return [...m.values()];
+  return out;
 }
 
 /** createEngine(req.profile).inspect(req). */
@@ -85,17 +84,20 @@ interface Sink {
   findings: Finding[];
   edits: Edit[];
   tokens: IssuedToken[];
+  /** Findings per matcher code (one slot each): the summary without a string key per finding. */
+  counts: Map<number, number>;
 }
 
 /** Findings and edits for selected matches; `place` maps a scan span to body edits. */
 function collect(c: CompiledProfile, text: Uint8Array, matches: Match[], session: string, place: (m: Match, r: string | null) => { start: number; end: number; edits: Edit[] }): Sink {
-  const sink: Sink = { findings: [], edits: [], tokens: [] };
+  const sink: Sink = { findings: [], edits: [], tokens: [], counts: new Map() };
   let last = 0;
   for (const m of matches) {
     const slot = c.slots.get(m.code)!;
     const repl = rewrites(slot.action) ? replacement(slot, decoder.decode(text.subarray(m.start, m.end)), c.hmacKey, session, sink.tokens) : null;
     const p = place(m, repl);
     sink.findings.push({ detector: slot.id, type: slot.type, action: slot.action, start: p.start, end: p.end });
+    sink.counts.set(m.code, (sink.counts.get(m.code) ?? 0) + 1);
     for (const e of p.edits) {
       if (e.start < last) continue;
       sink.edits.push(e);
@@ -134,5 +136,5 @@ export function inspectWith(c: CompiledProfile, m: Matcher, body: Uint8Array, co
     }));
   }
   const changed = sink.edits.length > 0;
-  return { body: changed ? applyEdits(body, sink.edits) : body, changed, findings: sink.findings, summary: summarize(sink.findings), tokens: sink.tokens, meta };
+  return { body: changed ? applyEdits(body, sink.edits) : body, changed, findings: sink.findings, summary: summaryOf(c, sink.counts), tokens: sink.tokens, meta };
 }

@@ -52,6 +52,11 @@ export function charAt(i: i32): u32 {
   return c - C_LETTER < 26;
 }
 
+/** Class of an ASCII byte: one load (block 0 of the table is U+0000..U+00FF). */
+@inline export function asciiClass(b: u32): u32 {
+  return <u32>load<u8>(U_STAGE2 + <usize>b);
+}
+
 /** Start of the character that ends at i (one byte back for an invalid sequence), or -1 at the start. */
 export function charBefore(i: i32): i32 {
   if (i <= 0) return -1;
@@ -62,6 +67,11 @@ export function charBefore(i: i32): i32 {
 
 /** Start of the last character before i that is not skipped (invisible), or -1. */
 export function significantBefore(i: i32): i32 {
+  // Fast path: an ASCII character that is not skipped (nearly always).
+  if (i > 0) {
+    const b = at(i - 1);
+    if (b < 0x80 && asciiClass(b) != C_IGNORE) return i - 1;
+  }
   let k = charBefore(i);
   while (k >= 0 && (charAt(k) & 0xff) == C_IGNORE) k = charBefore(k);
   return k;
@@ -70,6 +80,12 @@ export function significantBefore(i: i32): i32 {
 /** i moved past any skipped (invisible) characters, up to n: a mark after a value's last digit belongs to it. */
 export function skipIgnorable(i: i32, n: i32): i32 {
   while (i < n) {
+    const b = at(i);
+    if (b < 0x80) {
+      if (asciiClass(b) != C_IGNORE) break;
+      i++;
+      continue;
+    }
     const x = charAt(i);
     if ((x & 0xff) != C_IGNORE) break;
     i += <i32>(x >> 8);

@@ -5,7 +5,7 @@
 // so none of these can hide a number (README, "Evasions"). ASCII digits take a fast path.
 import { at, before, len, emit, pend, on } from "./state";
 import { isWord } from "./tables";
-import { charAt, isDigitClass, isSepClass, isLetterClass, significantBefore, skipIgnorable, C_DIGIT, C_IGNORE, C_SEP, C_LETTER } from "./chars";
+import { asciiClass, charAt, isDigitClass, isSepClass, isLetterClass, significantBefore, skipIgnorable, C_DIGIT, C_IGNORE, C_SEP, C_LETTER } from "./chars";
 import { K_SPACE, K_DASH, K_DOT, K_OPEN, K_CLOSE, K_SLASH, K_UNDERSCORE, K_BREAK, K_LIST, K_PLUS } from "./unicode";
 import { D_CARD, D_SSN, D_PHONE, D_IBAN, D_IPV4 } from "./codes";
 import { luhn, cardNetwork, ssnValid, ibanValid } from "./validate";
@@ -64,7 +64,7 @@ function sepReset(): void {
   indent = false;
 }
 
-function sepStep(kind: u32, i: i32): i32 {
+@inline function sepStep(kind: u32, i: i32): i32 {
   const b = at(i);
   if (indent && (kind == SEP_SPACE || b == 9 || (b == 10 && before(i) == 13))) return SEP_SKIP;
   if (kind == SEP_SPACE || kind == SEP_BREAK) {
@@ -121,9 +121,12 @@ function walkRun(q: i32): i32 {
     let c: u32 = C_DIGIT + b - 48;
     let l: i32 = 1;
     if (b - 48 >= 10) {
-      const x = charAt(i);
-      c = x & 0xff;
-      l = <i32>(x >> 8);
+      if (b < 0x80) c = asciiClass(b);
+      else {
+        const x = charAt(i);
+        c = x & 0xff;
+        l = <i32>(x >> 8);
+      }
     }
     if (isDigitClass(c)) {
       // Bound the run (several values separated by single spaces): end it before a group that could
@@ -300,6 +303,11 @@ function scanIban(s: i32): i32 {
 
 /** Start of the two capital letters (any width) right before digit q, when they can open an IBAN; else -1. */
 function ibanStart(q: i32): i32 {
+  // Fast path: the byte before the digit is ASCII and no capital letter (nearly always).
+  if (q > 0) {
+    const b = at(q - 1);
+    if (b < 0x80 && b - 65 >= 26 && asciiClass(b) != C_IGNORE) return -1;
+  }
   const l2 = significantBefore(q);
   if (l2 < 0 || !isLetterClass(charAt(l2) & 0xff)) return -1;
   const l1 = significantBefore(l2);
