@@ -13,6 +13,7 @@ if (!file) {
   process.exit(2);
 }
 const abs = resolve(file);
+const profiler = process.env.SLUICE_CPU_PROF ? await startProfiler() : undefined;
 const sluice = await startSluice(parseConfig(readFileSync(abs, 'utf8'), abs), { logger: silentLogger() });
 process.stdout.write(`${sluice.url}\n`);
 
@@ -39,10 +40,33 @@ let stopping = false;
 function stop() {
   if (stopping) return;
   stopping = true;
-  sluice.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
+  sluice
+    .close()
+    .then(async () => {
+      await profiler?.stop();
+      process.exit(0);
+    })
+    .catch(() => process.exit(1));
+}
+
+/**
+ * `SLUICE_CPU_PROF=dir`: a V8 CPU profile of the main thread, written to `dir/sluice-PID.cpuprofile` on stop (the
+ * in-process equivalent of --cpu-prof, which Node 20 refuses in NODE_OPTIONS). Used by bench/cpu.js --profile.
+ */
+async function startProfiler() {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(resolve(process.env.SLUICE_CPU_PROF, `sluice-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    },
+  };
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -1,12 +1,14 @@
 // Turns a record draft into one hash-chained JSONL line, and recomputes a stored record's hash for verify.
+import { hash as oneShotHash } from 'node:crypto';
 import { canonicalize, sha256Hex } from './canonical.js';
+import { canonicalRecord } from './serialize.js';
 import type { AuditRecord, AuditRecordInput, CheckpointInfo } from './record.js';
 
 export interface SealedRecord {
   seq: number;
   hash: string;
-  /** The canonical form with `hash` appended last, plus the newline. */
-  line: string;
+  /** The canonical form with `hash` appended last, plus the newline: the bytes the sink writes. */
+  line: Buffer;
 }
 
 /** Fills every field the draft left out, so all records share one shape (easy for log shippers). */
@@ -41,12 +43,34 @@ export function normalize(input: AuditRecordInput | CheckpointDraft, now: Date):
 
 export type CheckpointDraft = Partial<Omit<AuditRecordInput, 'kind'>> & { kind: 'checkpoint'; checkpoint: CheckpointInfo };
 
+/** `,"hash":"` + 64 hex digits + `"}` + newline replace the canonical form's closing brace. */
+const HASH_TAIL_BYTES = 9 + 64 + 3;
+/** Records are encoded into shared slabs (one allocation per many records, freed once the sink wrote them). */
+const SLAB_BYTES = 256 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+let slabUsed = 0;
+
+/** Room for `max` bytes: the rest of the current slab, a new slab, or a buffer of its own for a huge record. */
+function reserve(max: number): { buf: Buffer; at: number } {
+  if (max > SLAB_BYTES / 4) return { buf: Buffer.allocUnsafeSlow(max), at: 0 };
+  if (slabUsed + max > SLAB_BYTES) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  return { buf: slab, at: slabUsed };
+}
+
 export function seal(body: Omit<AuditRecord, 'seq' | 'prev' | 'hash'>, seq: number, prev: string): SealedRecord {
-  const canonical = canonicalize({ ...body, seq, prev });
-  const hash = sha256Hex(canonical);
+  const canonical = canonicalRecord(body, seq, prev);
+  // Encoded once: the hash is taken over these bytes and the sink writes them. A UTF-16 unit is at most 3 bytes.
+  const { buf, at } = reserve(canonical.length * 3 + HASH_TAIL_BYTES);
+  const n = buf.write(canonical, at);
+  const hash = oneShotHash('sha256', buf.subarray(at, at + n), 'hex');
   // `hash` sorts between other keys, but appending it keeps one canonicalization per record;
   // verify parses the line and re-canonicalizes without `hash`, so member order in the line is free.
-  return { seq, hash, line: `${canonical.slice(0, -1)},"hash":"${hash}"}\n` };
+  const end = at + n - 1 + buf.write(`,"hash":"${hash}"}\n`, at + n - 1, 'latin1');
+  if (buf === slab) slabUsed = (end + 7) & ~7;
+  return { seq, hash, line: buf.subarray(at, end) };
 }
 
 /** The hash a parsed record should carry. */

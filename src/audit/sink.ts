@@ -1,5 +1,5 @@
-// The disk side of the writer: batches lines per file and writes them with one write + fdatasync per batch.
-// All I/O is async (libuv thread pool), so the event loop only pays for Buffer.from on each batch.
+// The disk side of the writer: batches lines per file and writes them with one writev + fdatasync per batch.
+// All I/O is async (libuv thread pool); lines arrive encoded, so a batch costs the event loop no copy.
 import { open, type FileHandle } from 'node:fs/promises';
 import { SluiceError } from '../errors.js';
 import { auditPath } from './files.js';
@@ -16,7 +16,7 @@ export interface SinkOptions {
 }
 
 export interface Sink {
-  enqueue(file: string, line: string, bytes: number): void;
+  enqueue(file: string, line: Buffer): void;
   /** Resolves once every line enqueued before the call is written and fdatasync'ed. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -31,12 +31,20 @@ export interface Sink {
 
 interface Segment {
   file: string;
-  chunks: string[];
-  sizes: number[];
+  lines: Buffer[];
 }
 
-/** Bytes copied into one write: bounds the main-thread cost of building a batch after a burst. */
+interface Batch {
+  file: string;
+  /** What is still to be written (a short write leaves the tail of a line first). */
+  bufs: Buffer[];
+  bytes: number;
+  lines: number;
+}
+
+/** Bytes and lines per writev: bounds one write after a burst (and stays under IOV_MAX). */
 const MAX_BATCH_BYTES = 1024 * 1024;
+const MAX_BATCH_LINES = 512;
 
 interface Waiter {
   target: number;
@@ -47,7 +55,7 @@ interface Waiter {
 export function createSink(opts: SinkOptions): Sink {
   const segments: Segment[] = [];
   const waiters: Waiter[] = [];
-  let inflight: { file: string; buf: Buffer; off: number; lines: number } | undefined;
+  let inflight: Batch | undefined;
   let handle: FileHandle | undefined;
   let handleFile: string | undefined;
   let enqueued = 0;
@@ -60,16 +68,15 @@ export function createSink(opts: SinkOptions): Sink {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
-  function enqueue(file: string, line: string, bytes: number): void {
+  function enqueue(file: string, line: Buffer): void {
     let seg = segments[segments.length - 1];
     if (!seg || seg.file !== file) {
-      seg = { file, chunks: [], sizes: [] };
+      seg = { file, lines: [] };
       segments.push(seg);
     }
-    seg.chunks.push(line);
-    seg.sizes.push(bytes);
+    seg.lines.push(line);
     enqueued++;
-    pendingBytes += bytes;
+    pendingBytes += line.length;
     schedule(opts.batchMs);
   }
 
@@ -93,12 +100,12 @@ export function createSink(opts: SinkOptions): Sink {
         inflight ??= takeBatch();
         const fh = await handleFor(inflight.file);
         // A short write is legal (e.g. a full disk freeing up); continue from where it stopped.
-        while (inflight.off < inflight.buf.length) {
-          const { bytesWritten } = await fh.write(inflight.buf, inflight.off, inflight.buf.length - inflight.off);
-          inflight.off += bytesWritten;
+        while (inflight.bufs.length > 0) {
+          const { bytesWritten } = await fh.writev(inflight.bufs);
+          skipWritten(inflight.bufs, bytesWritten);
         }
         written += inflight.lines;
-        pendingBytes -= inflight.buf.length;
+        pendingBytes -= inflight.bytes;
         inflight = undefined;
       }
       const target = written;
@@ -126,18 +133,18 @@ export function createSink(opts: SinkOptions): Sink {
     }
   }
 
-  function takeBatch(): { file: string; buf: Buffer; off: number; lines: number } {
+  function takeBatch(): Batch {
     const seg = segments[0];
+    const all = seg.lines;
     let n = 0;
     let bytes = 0;
-    while (n < seg.sizes.length && (n === 0 || bytes + seg.sizes[n] <= MAX_BATCH_BYTES)) bytes += seg.sizes[n++];
-    const buf = Buffer.from(n === seg.chunks.length ? seg.chunks.join('') : seg.chunks.slice(0, n).join(''), 'utf8');
-    if (n === seg.chunks.length) segments.shift();
-    else {
-      seg.chunks.splice(0, n);
-      seg.sizes.splice(0, n);
-    }
-    return { file: seg.file, buf, off: 0, lines: n };
+    while (n < all.length && n < MAX_BATCH_LINES && (n === 0 || bytes + all[n].length <= MAX_BATCH_BYTES)) bytes += all[n++].length;
+    let bufs: Buffer[];
+    if (n === all.length) {
+      segments.shift();
+      bufs = all;
+    } else bufs = all.splice(0, n);
+    return { file: seg.file, bufs, bytes, lines: n };
   }
 
   async function dropHandle(): Promise<void> {
@@ -212,6 +219,14 @@ export function createSink(opts: SinkOptions): Sink {
       return lastError;
     },
   };
+}
+
+/** Drops the first `n` bytes from `bufs` (after a short writev). */
+function skipWritten(bufs: Buffer[], n: number): void {
+  let i = 0;
+  while (i < bufs.length && n >= bufs[i].length) n -= bufs[i++].length;
+  bufs.splice(0, i);
+  if (n > 0) bufs[0] = bufs[0].subarray(n);
 }
 
 /** Makes a newly created file's directory entry durable (Linux needs an fsync on the directory). */

@@ -1,5 +1,5 @@
 // The audit writer: sync append on the main thread, hash chain, rotation, signed checkpoints.
-// Disk I/O happens in the sink (async, batched); append itself only canonicalizes and hashes one record.
+// Disk I/O happens in the sink (async, batched); append itself only serializes, encodes and hashes one record.
 import { mkdirSync } from 'node:fs';
 import { pino } from 'pino';
 import { resolveAuditOptions, type AuditLogger, type AuditWriterConfig } from './config.js';
@@ -97,14 +97,14 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
 
   function enqueue(body: ReturnType<typeof normalize>): number {
     const sealed = seal(body, seq + 1, prev);
-    const bytes = Buffer.byteLength(sealed.line);
+    const bytes = sealed.line.length;
     if (sink.pendingBytes + bytes > o.maxPendingBytes) return drop('backlog over maxPendingBytes');
     rotateIfNeeded(bytes, Date.now());
     seq = sealed.seq;
     prev = sealed.hash;
     file.bytes += bytes;
     counters.appended++;
-    sink.enqueue(file.name, sealed.line, bytes);
+    sink.enqueue(file.name, sealed.line);
     return seq;
   }
 
