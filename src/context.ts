@@ -29,6 +29,8 @@ export interface Timings {
   /** Sluice's own time: total minus time waiting on upstream and on approval. */
   overheadMs?: number;
   approvalMs?: number;
+  /** Streams: from the start to the first response body bytes sent to the client (time to first token). */
+  firstBytesMs?: number;
 }
 
 export interface RequestContext {

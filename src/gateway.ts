@@ -33,6 +33,8 @@ export interface GatewayDeps {
   admin?: AdminRoutes;
   /** Dependencies /readyz reports besides the gateway's own (inspection pool, upstreams, draining). */
   readiness?: ReadinessCheck[];
+  /** The /metrics text; default: this gateway's own registry (an owner thread passes the merge of every thread's). */
+  exposition?: () => Promise<string>;
   /** Where tokens issued by `tokenize` are kept for restore in later responses of the session. */
   vault?: TokenVault & { preload?(session: string): Promise<Map<string, string>> };
 }
@@ -53,6 +55,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // The per-exchange line is the hot log path: skip building it when info is off.
   const logInfo = logger.isLevelEnabled('info');
   let inFlight = 0;
+  let held = 0;
+  metrics.inFlight.track({}, () => inFlight);
+  metrics.approvalsHeld.track({}, () => held);
+  for (const [name, u] of deps.upstreams) trackUpstream(name, u);
   const gw: Gateway = {
     handle: function handleExchange(x) {
       void handle(x);
@@ -138,8 +144,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (!deps.approvals) throw new SluiceError('SLUICE_APPROVAL_REQUIRED', 'This request needs approval and no approval service is configured');
         const ta = performance.now();
         ctx.auditDecision = 'held';
-        await deps.approvals.await(ctx, verdict, (cb) => x.onAbort(cb));
-        ctx.timings.approvalMs = performance.now() - ta;
+        held++;
+        try {
+          await deps.approvals.await(ctx, verdict, (cb) => x.onAbort(cb));
+        } finally {
+          // Denied, timed out or cancelled holds waited for a reviewer too: never Sluice's own time.
+          ctx.timings.approvalMs = performance.now() - ta;
+          held--;
+        }
         ctx.auditDecision = 'approved';
       } else if (verdict.outcome === 'block') {
         throw new SluiceError('SLUICE_POLICY_BLOCKED', verdict.reason ?? `Blocked by policy rule ${verdict.rules[0] ?? ''}`.trim());
@@ -158,6 +170,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ctx.status = e.status;
       if (e.source === 'internal' && e.code === 'SLUICE_INTERNAL') logger.error({ reqId: ctx.id, err: e.cause }, 'internal error');
       if (e.code.startsWith('SLUICE_AUTH_')) metrics.authFailures.inc({ code: e.code });
+      else if (e.code === 'SLUICE_QUOTA_EXCEEDED') metrics.quotaRefusals.inc();
       ctx.auditDecision ??= decisionForError(e);
       // A ticket's first answer leaves the request held (pending review); any other failure while held is a denial.
       // A held client that leaves stays `held` (its approval waits for a retry to join it).
@@ -227,6 +240,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
         ctx.status = status;
       },
       onBackpressure: () => metrics.backpressure.inc({ connection: route.connection }),
+      onFirstBytes: () => {
+        ctx.timings.firstBytesMs = performance.now() - ctx.timings.start;
+      },
       respondError: (err) => {
         ctx.status = err.status;
         respondError(x, ctx, route.provider, err, false);
@@ -269,7 +285,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   function operations(x: ClientExchange, ctx: RequestContext): void {
     if (x.path === '/healthz') return x.respond(200, JSON_HEADERS, '{"status":"ok"}');
-    if (x.path === '/metrics') return x.respond(200, [['content-type', 'text/plain; version=0.0.4']], metrics.render());
+    if (x.path === '/metrics') return void exposition(x);
     const checks: Record<string, { ok: boolean; detail?: string }> = {
       gateway: gw.draining ? { ok: false, detail: 'draining' } : { ok: true },
       inspection: deps.inspect.ready ? { ok: true } : { ok: false, detail: 'matcher or worker pool not ready' },
@@ -280,13 +296,47 @@ export function createGateway(deps: GatewayDeps): Gateway {
     x.respond(ready ? 200 : 503, JSON_HEADERS, JSON.stringify({ status: ready ? 'ready' : 'not ready', checks, requestId: ctx.id }));
   }
 
+  async function exposition(x: ClientExchange): Promise<void> {
+    let text: string;
+    try {
+      text = await (deps.exposition ?? metrics.render)();
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'metrics could not be collected');
+      if (!x.aborted) x.respond(500, JSON_HEADERS, '{"status":"metrics unavailable"}');
+      return;
+    }
+    if (!x.aborted) x.respond(200, [['content-type', metrics.contentType]], text);
+  }
+
+  function trackUpstream(name: string, u: Upstream): void {
+    const stats = () => u.pool.stats;
+    metrics.upstreamConnections.track({ connection: name, state: 'busy' }, () => stats().connected - stats().free);
+    metrics.upstreamConnections.track({ connection: name, state: 'free' }, () => stats().free);
+    metrics.upstreamConnections.track({ connection: name, state: 'pending' }, () => stats().pending);
+  }
+
   function observe(ctx: RequestContext): void {
     const t = ctx.timings;
     const labels = { connection: ctx.route?.connection ?? 'none', route: ctx.route?.route ?? 'none', status: ctx.status ?? 0, decision: ctx.auditDecision ?? 'failed' };
+    const connection = { connection: labels.connection };
     metrics.requests.inc(labels);
-    metrics.duration.observe({ connection: labels.connection }, (t.totalMs ?? 0) / 1000);
-    metrics.overhead.observe({ connection: labels.connection }, (t.overheadMs ?? 0) / 1000);
+    metrics.duration.observe(connection, (t.totalMs ?? 0) / 1000);
+    metrics.overhead.observe(connection, (t.overheadMs ?? 0) / 1000);
+    if (ctx.stream && t.firstBytesMs !== undefined) {
+      metrics.firstToken.observe({ connection: labels.connection, model: metrics.labels.model(ctx.model ?? 'none') }, Math.max(0, t.firstBytesMs - (t.approvalMs ?? 0)) / 1000);
+    }
+    if (ctx.usage) countTokens(ctx);
     if (logInfo) logger.info({ reqId: ctx.id, method: ctx.method, route: labels.route, connection: labels.connection, status: ctx.status, decision: labels.decision, ms: round(t.totalMs), overheadMs: round(t.overheadMs), err: ctx.error?.code }, 'exchange');
+  }
+
+  function countTokens(ctx: RequestContext): void {
+    const u = ctx.usage!;
+    const l = metrics.labels;
+    const who = ctx.identity;
+    const base: Record<string, string> = { model: l.model(ctx.model ?? 'none'), group: l.group(who?.groups[0] ?? 'none') };
+    if (l.job) base.job = l.job(who?.job ?? 'none');
+    if (u.input) metrics.tokens.inc({ ...base, direction: 'input' }, u.input);
+    if (u.output) metrics.tokens.inc({ ...base, direction: 'output' }, u.output);
   }
 
   return gw;

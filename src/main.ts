@@ -73,7 +73,7 @@ export async function startSluice(loaded: LoadedConfig, opts: StartOptions = {})
 }
 
 async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() => Promise<void> | void>): Promise<Sluice> {
-  const metrics = createMetrics();
+  const metrics = createMetrics({ process: true, maxJobs: config.telemetry.metrics.jobLabels ? config.telemetry.metrics.maxJobs : 0 });
   let mock: MockProvider | undefined;
   let identity = config.identity;
   let demoRoutes: AdminRoutes | undefined;
@@ -123,6 +123,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     const client = await connectRedis(redis, storeError('connection'));
     closers.push(() => client.close());
     redisClient = client;
+    metrics.storeUp.track({ store: 'redis' }, () => (client.isReady ? 1 : 0));
     quotas = createRedisQuotaStore({ redis: client, keyPrefix: redis.keyPrefix, failOpen: redis.failOpen, onError: storeError('quotas') });
   }
   const policy = createPolicyStep(policies, secret, quotas);
@@ -147,6 +148,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     reviewerPolicy: () => policies.current(),
     authenticate: (h, r) => auth.authenticate(h, r),
     audit: (rec) => audit.append(rec),
+    onEvent: (event) => metrics.approvalEvents.inc({ event }),
     logger: logger.child({ component: 'approvals' }),
   });
   let approvalsClosed: Promise<void> | undefined;

@@ -11,6 +11,7 @@ export interface LifecycleDeps {
   store: ApprovalStore;
   now: () => number;
   audit: (record: AuditRecordInput) => void;
+  onEvent?: (event: ApprovalEvent) => void;
   logger: Logger;
   notifier?: WebhookNotifier;
   publicUrl?: string;
@@ -54,6 +55,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   }
 
   function announce(a: Approval, event: ApprovalEvent): void {
+    deps.onEvent?.(event);
     try {
       deps.audit(approvalAuditRecord(a, event, now()));
     } catch (err) {

@@ -5,6 +5,7 @@ import type { Logger } from '../observe/logger.js';
 import type { AdminJsonResponse, AdminRoutes, ApprovalStep } from '../ports.js';
 import type { RequestContext } from '../context.js';
 import type { Identity } from '../types.js';
+import type { ApprovalEvent } from './types.js';
 import { SluiceError } from '../errors.js';
 import { APPROVALS_DEFAULTS } from './config.js';
 import { createGate } from './gate.js';
@@ -27,6 +28,8 @@ export interface ApprovalsOptions {
   webhook?: WebhookOptions;
   /** Receives one `kind: 'approval'` record per event (requested, approved, denied, expired, cancelled). */
   audit: (record: AuditRecordInput) => void;
+  /** Every state change (requested, approved, denied, expired, cancelled), for metrics. */
+  onEvent?: (event: ApprovalEvent) => void;
   logger: Logger;
   /** Milliseconds since the epoch. */
   now?: () => number;
@@ -67,7 +70,7 @@ export function createApprovals(opts: ApprovalsOptions): Approvals {
   let notifier: WebhookNotifier | undefined;
   if (opts.webhook) notifier = createWebhookNotifier(opts.webhook, { logger, now, timers });
 
-  const lifecycle = createLifecycle({ store, now, audit: opts.audit, logger, notifier, publicUrl: o.publicUrl });
+  const lifecycle = createLifecycle({ store, now, audit: opts.audit, onEvent: opts.onEvent, logger, notifier, publicUrl: o.publicUrl });
   const gate = createGate({
     store,
     lifecycle,

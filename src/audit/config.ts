@@ -30,6 +30,8 @@ const OptionsSchema = v.object({
   retryMs: def(int(1), 1000),
   logger: opt(v.custom<AuditLogger>((x) => typeof x === 'object' && x !== null, 'expected a logger')),
   onHealth: opt(v.custom<(healthy: boolean, err?: { code?: string; message: string }) => void>((x) => typeof x === 'function', 'expected a function')),
+  /** Each synced batch's write + fdatasync seconds (metrics). */
+  onSync: opt(v.custom<(seconds: number) => void>((x) => typeof x === 'function', 'expected a function')),
 });
 
 export type AuditWriterOptions = v.InferOutput<typeof OptionsSchema>;

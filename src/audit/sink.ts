@@ -13,6 +13,8 @@ export interface SinkOptions {
   logger: AuditLogger;
   /** Called when the disk fails (false) and when a retry succeeds again (true). */
   onHealth?(healthy: boolean, err?: { code?: string; message: string }): void;
+  /** A batch was written and synced: seconds from its first write to the end of its fdatasync (metrics). */
+  onSync?(seconds: number): void;
 }
 
 export interface Sink {
@@ -96,6 +98,7 @@ export function createSink(opts: SinkOptions): Sink {
 
   async function run(): Promise<void> {
     try {
+      const t0 = performance.now();
       while (inflight || segments.length > 0) {
         inflight ??= takeBatch();
         const fh = await handleFor(inflight.file);
@@ -109,7 +112,10 @@ export function createSink(opts: SinkOptions): Sink {
         inflight = undefined;
       }
       const target = written;
-      if (handle && durable < target) await handle.datasync();
+      if (handle && durable < target) {
+        await handle.datasync();
+        opts.onSync?.((performance.now() - t0) / 1000);
+      }
       durable = target;
       settle();
       if (!healthy) {

@@ -41,8 +41,15 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger, metrics?: Metr
     signingKeyFile: cfg.signingKeyFile,
     maxPendingBytes: cfg.maxPendingBytes,
     logger: log,
+    ...(metrics ? { onSync: (seconds: number) => metrics.auditSync.observe(seconds) } : {}),
   });
-  metrics?.auditHealthy.set({}, () => (writer.healthy ? 1 : 0));
+  if (metrics) {
+    metrics.auditHealthy.track({}, () => (writer.healthy ? 1 : 0));
+    metrics.auditRecords.track({ outcome: 'appended' }, () => writer.stats.appended);
+    metrics.auditRecords.track({ outcome: 'durable' }, () => writer.stats.durable);
+    metrics.auditRecords.track({ outcome: 'dropped' }, () => writer.stats.dropped);
+    metrics.auditBytes.track({}, () => writer.stats.bytes);
+  }
   const strict = cfg.fsync === 'always';
   const refuse = cfg.onFailure === 'refuse';
   const capture = { mode: cfg.payloads, truncateBytes: cfg.truncateBytes };

@@ -25,6 +25,8 @@ export interface AuditWriterStats {
   pendingBytes: number;
   /** False while the disk refuses writes (full, read-only, immutable file); the sink keeps retrying. */
   healthy: boolean;
+  /** Bytes of records appended (checkpoints and gap markers included). */
+  bytes: number;
   /** Records dropped since the last gap marker (the next marker will carry them). */
   unmarkedDrops: number;
   seq: number;
@@ -56,6 +58,7 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
       if (healthy && gap.count > 0 && !closed) markGap();
       cfg.onHealth?.(healthy, err);
     },
+    onSync: cfg.onSync,
   });
   let seq = tail.seq;
   let prev = tail.hash;
@@ -63,7 +66,7 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
   let unsigned = 0;
   let signing: Promise<void> | undefined;
   let closed = false;
-  const counters = { appended: 0, dropped: 0, checkpoints: 0, rotations: 0 };
+  const counters = { appended: 0, dropped: 0, checkpoints: 0, rotations: 0, bytes: 0 };
   // Records dropped without a seq leave no trace in the chain by themselves: the next record that does make it in
   // is preceded by a `gap` marker naming how many were lost and when, so `audit verify` reports the hole.
   const gap = { count: 0, first: '', last: '' };
@@ -103,6 +106,7 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
     seq = sealed.seq;
     prev = sealed.hash;
     file.bytes += bytes;
+    counters.bytes += bytes;
     counters.appended++;
     sink.enqueue(file.name, sealed.line);
     return seq;

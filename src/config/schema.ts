@@ -212,6 +212,13 @@ const stores = section({
   redis: opt(redis, 'Shared state on Redis (single, Sentinel or Cluster): quotas, the token vault and approvals. Absent: in memory, per instance.'),
 }, 'State that several instances share.');
 
+const telemetry = section({
+  metrics: section({
+    jobLabels: def(bool(), false, 'Label `sluice_tokens_total` by job too. Jobs are named by callers: off by default to keep label cardinality bounded.'),
+    maxJobs: def(int(1, 10_000), 100, 'With `jobLabels`: distinct jobs labelled per HTTP thread; later jobs are counted as `other`.'),
+  }, 'Prometheus metrics (`/metrics`).'),
+}, 'Metrics and traces.');
+
 const logging = section({
   level: def(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'JSON lines on stdout; credentials are redacted.'),
 }, 'Logs.');
@@ -229,6 +236,7 @@ export const ConfigSchema = obj({
   console: ConsoleSchema,
   stores,
   logging,
+  telemetry,
 });
 
 export type SluiceConfig = v.InferOutput<typeof ConfigSchema>;

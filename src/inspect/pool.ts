@@ -29,8 +29,8 @@ export function createInspector(cfg: InspectionConfig, metrics?: Metrics, opts: 
   });
   // A worker that dies is replaced by piscina; the task it held is rejected and fails its request closed.
   pool.on('error', () => metrics?.inspectionFailures.inc({ reason: 'worker_error' }));
-  metrics?.gauges.set({ name: 'inspection_queue' }, () => pool.queueSize);
-  metrics?.gauges.set({ name: 'inspection_threads' }, () => pool.threads.length);
+  metrics?.inspectionQueue.track({}, () => pool.queueSize);
+  metrics?.inspectionThreads.track({}, () => pool.threads.length);
   let ready = true;
 
   // Profiles are few and immutable per key: serialize each once, send the string (cloning an object graph per task
@@ -56,8 +56,11 @@ export function createInspector(cfg: InspectionConfig, metrics?: Metrics, opts: 
     const body = ownBuffer(req.body);
     // The worker also prepares the audit copies: the main thread must not scan a large body again.
     const task: PoolTask = { body, contentType: req.contentType, session: req.session, profileKey: req.profile.key, profileJson: jsonOf(req.profile), auditCopies: true };
+    const t0 = performance.now();
     try {
-      return (await pool.run(task, { transferList: [body.buffer as ArrayBuffer], signal: AbortSignal.timeout(p.taskTimeoutMs) })) as InspectResult;
+      const result = (await pool.run(task, { transferList: [body.buffer as ArrayBuffer], signal: AbortSignal.timeout(p.taskTimeoutMs) })) as InspectResult;
+      metrics?.inspectionTime.observe(POOL, (performance.now() - t0) / 1000);
+      return result;
     } catch (err) {
       const e = err as Error;
       if (/queue is at limit/i.test(e.message)) throw overloaded();
@@ -75,7 +78,10 @@ export function createInspector(cfg: InspectionConfig, metrics?: Metrics, opts: 
     inspect: function inspect(req) {
       if (req.body.byteLength < cfg.inlineBelowBytes) {
         try {
-          return Promise.resolve(inspectBody(req));
+          const t0 = metrics ? performance.now() : 0;
+          const result = inspectBody(req);
+          metrics?.inspectionTime.observe(INLINE, (performance.now() - t0) / 1000);
+          return Promise.resolve(result);
         } catch (err) {
           metrics?.inspectionFailures.inc({ reason: 'inline_error' });
           return Promise.reject(new SluiceError('SLUICE_INSPECTION_FAILED', 'Request inspection failed; request not forwarded', { cause: err }));
@@ -89,6 +95,9 @@ export function createInspector(cfg: InspectionConfig, metrics?: Metrics, opts: 
     },
   };
 }
+
+const POOL = { where: 'pool' };
+const INLINE = { where: 'inline' };
 
 // Transfer needs a buffer the body owns whole; a view into a larger buffer is copied once.
 function ownBuffer(b: Uint8Array): Uint8Array {

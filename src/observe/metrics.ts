@@ -1,119 +1,149 @@
-// A small Prometheus registry: counters and histograms with label sets, rendered in text format 0.0.4.
+// Every metric Sluice exports, on a prom-client registry of its own (never prom-client's global one): each HTTP
+// thread can hold one, and the thread that serves /metrics merges them (mergeMetrics below).
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+
+export { Counter, Gauge, Histogram, Registry };
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
 type Labels = Record<string, string | number>;
 
-const escapeValue = (v: string | number): string => String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-
-// Label sets repeat (a handful of connections × routes × statuses): remember their rendered keys.
-const keyCache = new Map<string, string>();
-const MAX_KEYS = 10_000;
-
-function keyOf(labels: Labels): string {
-  const names = Object.keys(labels).sort();
-  let raw = '';
-  for (const k of names) raw += `${k}\u0000${labels[k]}\u0001`;
-  let key = keyCache.get(raw);
-  if (key === undefined) {
-    key = names.map((k) => `${k}="${escapeValue(labels[k])}"`).join(',');
-    if (keyCache.size >= MAX_KEYS) keyCache.clear();
-    keyCache.set(raw, key);
-  }
-  return key;
-}
-
-export class Counter {
-  private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const k = keyOf(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  get(labels: Labels = {}): number {
-    return this.values.get(keyOf(labels)) ?? 0;
-  }
-  render(): string {
-    let s = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
-    for (const [k, v] of this.values) s += `${this.name}${k ? `{${k}}` : ''} ${v}\n`;
-    return s;
-  }
-}
-
-export class Gauge {
-  private readonly values = new Map<string, () => number>();
-  constructor(readonly name: string, readonly help: string) {}
-  set(labels: Labels, read: () => number): void {
-    this.values.set(keyOf(labels), read);
-  }
-  render(): string {
-    let s = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n`;
-    for (const [k, read] of this.values) s += `${this.name}${k ? `{${k}}` : ''} ${read()}\n`;
-    return s;
-  }
-}
-
-interface HistogramSeries {
-  counts: Float64Array;
-  sum: number;
-  count: number;
-}
-
-export class Histogram {
-  private readonly series = new Map<string, HistogramSeries>();
-  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
-  observe(labels: Labels, value: number): void {
-    const k = keyOf(labels);
-    let s = this.series.get(k);
-    if (!s) {
-      s = { counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };
-      this.series.set(k, s);
-    }
-    // Buckets are few (≤ 16): a linear scan beats a binary search here.
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) { s.counts[i]++; break; }
-    s.sum += value;
-    s.count++;
-  }
-  render(): string {
-    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} histogram\n`;
-    for (const [k, s] of this.series) {
-      const sep = k ? `${k},` : '';
-      let cum = 0;
-      for (let i = 0; i < this.buckets.length; i++) {
-        cum += s.counts[i];
-        out += `${this.name}_bucket{${sep}le="${this.buckets[i]}"} ${cum}\n`;
-      }
-      out += `${this.name}_bucket{${sep}le="+Inf"} ${s.count}\n`;
-      out += `${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}\n${this.name}_count${k ? `{${k}}` : ''} ${s.count}\n`;
-    }
-    return out;
-  }
-}
-
 const SECONDS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const FIRST_TOKEN = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
+const FSYNC = [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
-/** Every metric Sluice exports. Later steps add theirs here so /metrics stays one list. */
-export function createMetrics() {
-  const m = {
-    requests: new Counter('sluice_requests_total', 'Requests by connection, route, status and decision'),
-    duration: new Histogram('sluice_request_duration_seconds', 'Total request duration as seen by Sluice', SECONDS),
-    overhead: new Histogram('sluice_overhead_seconds', "Sluice's own time per request (total minus upstream and approval waits)", SECONDS),
-    upstreamErrors: new Counter('sluice_upstream_errors_total', 'Upstream failures by connection and kind'),
-    findings: new Counter('sluice_findings_total', 'Detector findings by detector and action'),
-    inspectionFailures: new Counter('sluice_inspection_failures_total', 'Inspection failures (requests failed closed) by reason'),
-    authFailures: new Counter('sluice_auth_failures_total', 'Authentication failures by code'),
-    shadow: new Counter('sluice_shadow_calls_total', 'Shadow-AI calls seen by the egress proxy by host and action'),
-    egress: new Counter('sluice_egress_calls_total', 'Calls decided by the egress proxy by action and reason (host, signature, default, protected:<class>, auth, malformed)'),
-    storeErrors: new Counter('sluice_store_errors_total', 'Shared-store (Redis) failures by store'),
-    backpressure: new Counter('sluice_backpressure_pauses_total', 'Times upstream reading was paused because a client read too slowly'),
-    auditFailures: new Counter('sluice_audit_failures_total', 'Exchanges refused or records dropped because the audit trail could not be made durable, by outcome'),
-    auditHealthy: new Gauge('sluice_audit_healthy', '1 while audit records are written and synced, 0 while the disk refuses writes'),
-    gauges: new Gauge('sluice_gauge', 'Point-in-time values (in-flight requests, pool queue, ...)'),
-    render(): string {
-      return [m.requests, m.duration, m.overhead, m.upstreamErrors, m.findings, m.inspectionFailures, m.authFailures, m.shadow, m.egress, m.backpressure, m.storeErrors, m.auditFailures, m.auditHealthy, m.gauges]
-        .map((x) => x.render())
-        .join('');
+export interface MetricsOptions {
+  /**
+   * prom-client's default metrics (process CPU, RSS, heap, event-loop lag, GC, handles) on this registry. They
+   * describe the whole process (CPU, RSS) or the calling thread (heap, lag, GC): turn them on for one registry per
+   * process, the one of the thread that serves /metrics.
+   */
+  process?: boolean;
+  /** Distinct values kept for the `model` and `group` labels; later ones are counted as `other`. */
+  maxModels?: number;
+  maxGroups?: number;
+  /** Label token counts by job (opt-in: jobs are caller-supplied); at most this many jobs, 0 = no job label. */
+  maxJobs?: number;
+}
+
+/** A gauge read when scraped, from functions the parts that own the values register. */
+export interface SampledGauge {
+  readonly gauge: Gauge;
+  /** Registers (or replaces) the reader of one label set. */
+  track(labels: Labels, read: () => number): void;
+}
+
+function sampled(registry: Registry, name: string, help: string, labelNames: string[] = []): SampledGauge {
+  const readers = new Map<string, { labels: Labels; read: () => number }>();
+  const gauge = new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      for (const { labels, read } of readers.values()) this.set(labels, read());
     },
+  });
+  return {
+    gauge,
+    track(labels, read) {
+      readers.set(JSON.stringify(labels), { labels, read });
+    },
+  };
+}
+
+/** Counters whose values another component keeps (e.g. the audit writer's stats): copied in when scraped. */
+function mirrored(registry: Registry, name: string, help: string, labelNames: string[] = []) {
+  const readers = new Map<string, { labels: Labels; read: () => number }>();
+  const counter = new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      if (readers.size === 0) return;
+      this.reset();
+      for (const { labels, read } of readers.values()) this.inc(labels, read());
+    },
+  });
+  return {
+    counter,
+    track(labels: Labels, read: () => number) {
+      readers.set(JSON.stringify(labels), { labels, read });
+    },
+  };
+}
+
+/** Keeps a label's distinct values bounded: the first `max` seen pass, later ones become `other`. */
+export function cappedLabel(max: number): (value: string) => string {
+  const seen = new Set<string>();
+  return function capped(value) {
+    if (seen.has(value)) return value;
+    if (seen.size >= max) return 'other';
+    seen.add(value);
+    return value;
+  };
+}
+
+export function createMetrics(opts: MetricsOptions = {}) {
+  const registry = new Registry();
+  if (opts.process) collectDefaultMetrics({ register: registry });
+  const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
+  const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) => new Histogram({ name, help, labelNames, buckets, registers: [registry] });
+  const maxJobs = opts.maxJobs ?? 0;
+  const m = {
+    registry,
+    requests: counter('sluice_requests_total', 'Requests by connection, route, status and decision', ['connection', 'route', 'status', 'decision']),
+    inFlight: sampled(registry, 'sluice_requests_in_flight', 'Exchanges being handled (held for approval included)'),
+    duration: histogram('sluice_request_duration_seconds', 'Total request duration as seen by Sluice', ['connection'], SECONDS),
+    overhead: histogram('sluice_overhead_seconds', "Sluice's own time per request (total minus upstream and approval waits)", ['connection'], SECONDS),
+    firstToken: histogram('sluice_time_to_first_token_seconds', 'Streamed responses: request start to the first body bytes sent to the client', ['connection', 'model'], FIRST_TOKEN),
+    tokens: counter('sluice_tokens_total', 'Tokens reported by the provider, by direction (input/output), model, group and (opt-in) job', maxJobs > 0 ? ['direction', 'model', 'group', 'job'] : ['direction', 'model', 'group']),
+    upstreamErrors: counter('sluice_upstream_errors_total', 'Upstream failures by connection and code', ['connection', 'code']),
+    upstreamConnections: sampled(registry, 'sluice_upstream_connections', 'Upstream pool connections by connection and state (busy, free) and requests queued for one (pending)', ['connection', 'state']),
+    findings: counter('sluice_findings_total', 'Detector findings by detector and action', ['detector', 'action']),
+    inspectionFailures: counter('sluice_inspection_failures_total', 'Inspection failures (requests failed closed) by reason; overloaded = refused by a full pool queue', ['reason']),
+    inspectionTime: histogram('sluice_inspection_seconds', 'Request inspection time by where it ran (inline, pool: queue wait included)', ['where'], SECONDS),
+    inspectionQueue: sampled(registry, 'sluice_inspection_queue_depth', 'Tasks waiting for an inspection worker'),
+    inspectionThreads: sampled(registry, 'sluice_inspection_threads', 'Inspection pool worker threads'),
+    authFailures: counter('sluice_auth_failures_total', 'Authentication failures by code', ['code']),
+    approvalsHeld: sampled(registry, 'sluice_approvals_held', 'Requests held open waiting for a reviewer'),
+    approvalEvents: counter('sluice_approval_events_total', 'Approval state changes: requested, approved, denied, expired (timed out), cancelled', ['event']),
+    quotaRefusals: counter('sluice_quota_refusals_total', 'Requests refused because a quota was exhausted'),
+    shadow: counter('sluice_shadow_calls_total', 'Shadow-AI calls seen by the egress proxy by host and action', ['host', 'action']),
+    egress: counter('sluice_egress_calls_total', 'Calls decided by the egress proxy by action and reason (host, signature, default, protected:<class>, auth, malformed)', ['action', 'reason']),
+    storeErrors: counter('sluice_store_errors_total', 'Shared-store (Redis) failures by store', ['store']),
+    storeUp: sampled(registry, 'sluice_store_up', '1 while the shared store (Redis) is connected and ready, 0 while it is not', ['store']),
+    backpressure: counter('sluice_backpressure_pauses_total', 'Times upstream reading was paused because a client read too slowly', ['connection']),
+    auditFailures: counter('sluice_audit_failures_total', 'Exchanges refused or records dropped because the audit trail could not be made durable, by outcome', ['outcome']),
+    auditHealthy: sampled(registry, 'sluice_audit_healthy', '1 while audit records are written and synced, 0 while the disk refuses writes'),
+    auditRecords: mirrored(registry, 'sluice_audit_records_total', 'Audit records by outcome: appended (accepted), durable (written and synced), dropped', ['outcome']),
+    auditBytes: mirrored(registry, 'sluice_audit_bytes_total', 'Bytes of audit records appended'),
+    auditSync: histogram('sluice_audit_fsync_seconds', 'Audit batch write + fdatasync latency', [], FSYNC),
+    /** Label values for token usage, bounded (see MetricsOptions). */
+    labels: {
+      model: cappedLabel(opts.maxModels ?? 64),
+      group: cappedLabel(opts.maxGroups ?? 64),
+      job: maxJobs > 0 ? cappedLabel(maxJobs) : undefined,
+    },
+    /** Prometheus text exposition of this registry alone. */
+    render(): Promise<string> {
+      return registry.metrics();
+    },
+    /** This registry as JSON, for an owner thread to merge (mergeMetrics). */
+    snapshot(): Promise<MetricsSnapshot> {
+      return registry.getMetricsAsJSON() as Promise<MetricsSnapshot>;
+    },
+    contentType: registry.contentType,
   };
   return m;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * One exposition from several registries' snapshots (one per HTTP thread): counters, histograms and gauges are
+ * summed per label set (prom-client's cluster aggregation); default process metrics keep their own aggregators.
+ */
+export function mergeMetrics(snapshots: MetricsSnapshot[]): Promise<string> {
+  return AggregatorRegistry.aggregate(snapshots).metrics();
+}

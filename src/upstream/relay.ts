@@ -13,6 +13,8 @@ export interface RelayHooks {
   onStart?(status: number): void;
   /** The client could not keep up and upstream reading was paused (for metrics). */
   onBackpressure?(): void;
+  /** The first response body bytes go to the client (streams: time to first token). */
+  onFirstBytes?(): void;
   /**
    * The exchange finished: `err` when upstream failed, `aborted` when the client went away. Runs before the client
    * sees the end of the response; a returned promise delays that end (durable audit).
@@ -55,6 +57,7 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
   function send(chunks: Uint8Array[]) {
     for (const c of chunks) {
       if (c.byteLength === 0) continue;
+      if (bytes === 0) hooks.onFirstBytes?.();
       bytes += c.byteLength;
       if (!x.write(c)) {
         // The client is slower than upstream: stop reading upstream until uWS drains.

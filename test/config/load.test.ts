@@ -59,7 +59,7 @@ describe('config loading', () => {
     ['unset env var', minimal, `${F}:6:17: connections[0].credential: environment variable KEY is not set and has no default`, {}],
     ['bad env value', `server:\n  port: \${PORT}\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found the value of environment variable PORT`, { KEY: 'k', PORT: 'eighty' }],
     ['bad env boolean', `server:\n  allowSlowFallback: \${SLOW:-maybe}\n${minimal}`, `${F}:2:22: server.allowSlowFallback: expected true or false, found the value of environment variable SLOW`],
-    ['unknown top-level key', `serve: {}\n${minimal}`, `${F}:1:1: serve: unknown key, did you mean "server"? (expected one of: server, demo, identity, connections, inspection, policies, audit, approvals, egress, console, stores, logging)`],
+    ['unknown top-level key', `serve: {}\n${minimal}`, `${F}:1:1: serve: unknown key, did you mean "server"? (expected one of: server, demo, identity, connections, inspection, policies, audit, approvals, egress, console, stores, logging, telemetry)`],
     ['misspelt nested key', `server:\n  prot: 1\n${minimal}`, `${F}:2:3: server.prot: unknown key, did you mean "port"? (expected one of: host, port, engine, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls)`],
     ['wrong case', `server:\n  Port: 1\n${minimal}`, `${F}:2:3: server.Port: unknown key, did you mean "port"? (expected one of: host, port, engine, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls)`],
     ['wrong type', `server:\n  port: eighty\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found "eighty"`],

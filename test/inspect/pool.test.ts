@@ -62,14 +62,14 @@ describe('inspection pool', () => {
     const metrics = createMetrics();
     inspector = createInspector(cfg(), metrics, { workerFile: faulty });
     await expect(inspector.inspect({ body: body('x'), contentType: 'json', profile, session: fault })).rejects.toMatchObject({ code: 'SLUICE_INSPECTION_FAILED', status: 503 });
-    expect(metrics.render()).toContain('sluice_inspection_failures_total{reason="worker_crash"}');
+    expect(await metrics.render()).toContain('sluice_inspection_failures_total{reason="worker_crash"}');
   });
 
   it('fails closed when a task exceeds the timeout', async () => {
     const metrics = createMetrics();
     inspector = createInspector(cfg({ taskTimeoutMs: 200 }), metrics, { workerFile: faulty });
     await expect(inspector.inspect({ body: body('x'), contentType: 'json', profile, session: 'hang' })).rejects.toMatchObject({ code: 'SLUICE_INSPECTION_FAILED' });
-    expect(metrics.render()).toContain('reason="timeout"');
+    expect(await metrics.render()).toContain('reason="timeout"');
     // The pool recovers: the next task runs on a fresh worker.
     await expect(inspector.inspect({ body: body('x'), contentType: 'json', profile, session: 'ok' })).resolves.toMatchObject({ changed: false });
   });

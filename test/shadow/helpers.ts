@@ -11,6 +11,13 @@ import { silentLogger } from '../../src/observe/logger.js';
 import type { Resolver } from '../../src/shadow/destination.js';
 import { startEgressProxy, type EgressProxy, type EgressProxyOptions } from '../../src/shadow/proxy.js';
 
+/** The value of one series of a counter (0 when it was never incremented). */
+export async function countOf(c: Counter, labels: Record<string, string>): Promise<number> {
+  const { values } = await c.get();
+  const hit = values.find((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v) && Object.keys(x.labels).length === Object.keys(labels).length);
+  return hit?.value ?? 0;
+}
+
 export const FIXTURES = join(import.meta.dirname, '../fixtures/shadow');
 export const TLS = {
   cert: readFileSync(join(FIXTURES, 'test-only-loopback.crt')),
@@ -111,8 +118,8 @@ export interface TestProxy {
 
 export async function startTestProxy(opts: Partial<EgressProxyOptions> & { answers?: Parameters<typeof testResolver>[0] } = {}): Promise<TestProxy> {
   const records: AuditRecordInput[] = [];
-  const counter = new Counter('sluice_shadow_calls_total', 'test');
-  const egress = new Counter('sluice_egress_calls_total', 'test');
+  const counter = new Counter({ name: 'sluice_shadow_calls_total', help: 'test', labelNames: ['host', 'action'], registers: [] });
+  const egress = new Counter({ name: 'sluice_egress_calls_total', help: 'test', labelNames: ['action', 'reason'], registers: [] });
   const { answers, ...rest } = opts;
   const { resolve, asked } = testResolver(answers);
   const proxy = await startEgressProxy({

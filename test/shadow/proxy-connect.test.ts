@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProxyAgent, request } from 'undici';
 import { SluiceError } from '../../src/errors.js';
 import type { Identity } from '../../src/types.js';
-import { TLS, rawConnect, startEcho, startHttpsProvider, startTestProxy, type TestProxy } from './helpers.js';
+import { TLS, countOf, rawConnect, startEcho, startHttpsProvider, startTestProxy, type TestProxy } from './helpers.js';
 
 const GATEWAY = 'http://sluice.test:8080';
 const cleanup: Array<() => Promise<void>> = [];
@@ -31,7 +31,7 @@ describe('CONNECT to catalogued LLM hosts', () => {
     const r = p.records[0];
     expect(r).toMatchObject({ kind: 'shadow', source: '127.0.0.1', decision: 'blocked', status: 403, identity: null });
     expect(r.detail).toMatchObject({ mode: 'connect', host: 'api.openai.com', port: 443, signatures: 'host:openai', action: 'block', rule: 'default', provider: 'openai' });
-    expect(p.counter.get({ host: 'openai', action: 'block' })).toBe(1);
+    expect(await countOf(p.counter, { host: 'openai', action: 'block' })).toBe(1);
   });
 
   it('answers the refusal with a 403 body naming Sluice\'s endpoint', async () => {

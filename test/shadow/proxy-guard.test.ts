@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProxyAgent, request } from 'undici';
 import { SluiceError } from '../../src/errors.js';
 import type { Identity } from '../../src/types.js';
-import { rawConnect, startEcho, startRecorder, startRedisLike, startTestProxy, type TestProxy } from './helpers.js';
+import { countOf, rawConnect, startEcho, startRecorder, startRedisLike, startTestProxy, type TestProxy } from './helpers.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -79,7 +79,7 @@ describe('CONNECT to a loopback Redis (the shared token vault)', () => {
     expect(head).toMatch(/^HTTP\/1\.1 403/);
     expect(r.accepted()).toBe(0);
     expect(p.records[0].detail).toMatchObject({ host: '127.0.0.1', port: r.port, address: '127.0.0.1', action: 'block', policyAction: 'allow', rule: 'protected:loopback' });
-    expect(p.egress.get({ action: 'block', reason: 'protected:loopback' })).toBe(1);
+    expect(await countOf(p.egress, { action: 'block', reason: 'protected:loopback' })).toBe(1);
   });
 
   it('is refused for an authenticated caller under requireAuth, with who in the record', async () => {
