@@ -37,13 +37,24 @@ export interface GatewayDeps {
   exposition?: () => Promise<string>;
   /** Where tokens issued by `tokenize` are kept for restore in later responses of the session. */
   vault?: TokenVault & { preload?(session: string): Promise<Map<string, string>> };
+  /**
+   * On an HTTP thread: `/readyz` and `/metrics` answered for the whole instance (the main thread assembles them from
+   * every thread). Absent: answered from this gateway alone.
+   */
+  operations?: (path: '/readyz' | '/metrics') => Promise<{ status: number; contentType: string; body: string }>;
+  /** On an HTTP thread: its in-flight count, published where the main thread reads it (shutdown, tests). */
+  inFlightCell?: { cells: Int32Array; index: number };
 }
+
+export type Check = { ok: boolean; detail?: string };
 
 export interface Gateway {
   handle(x: ClientExchange): void;
   /** In-flight exchanges (for graceful shutdown). */
   readonly inFlight: number;
   draining: boolean;
+  /** What /readyz reports of this gateway and its dependencies, by name. */
+  readiness(): Record<string, Check>;
 }
 
 const TOKEN_TTL_MS = 24 * 3600 * 1000;
@@ -59,6 +70,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
   metrics.inFlight.track({}, () => inFlight);
   metrics.approvalsHeld.track({}, () => held);
   for (const [name, u] of deps.upstreams) trackUpstream(name, u);
+  const cell = deps.inFlightCell;
+  const started = (): void => {
+    inFlight++;
+    if (cell) Atomics.store(cell.cells, cell.index, inFlight);
+  };
+  const ended = (): void => {
+    inFlight--;
+    if (cell) Atomics.store(cell.cells, cell.index, inFlight);
+  };
   const gw: Gateway = {
     handle: function handleExchange(x) {
       void handle(x);
@@ -67,6 +87,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return inFlight;
     },
     draining: false,
+    readiness,
   };
 
   async function handle(x: ClientExchange): Promise<void> {
@@ -81,7 +102,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (x.framingError) return refuseFraming(x, ctx, x.framingError);
     if (x.path === '/healthz' || x.path === '/readyz' || x.path === '/metrics') return operations(x, ctx);
 
-    inFlight++;
+    started();
     let provider: ProviderKind = 'openai';
     let audited = false;
     const audit = (): Promise<void> | undefined => {
@@ -89,7 +110,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       audited = true;
       finishTimings(ctx);
       observe(ctx);
-      inFlight--;
+      ended();
       return deps.audit.exchange(ctx);
     };
     // The body must be read from the first tick: uWS only delivers chunks to a registered onData.
@@ -113,7 +134,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           if (out.body === undefined && 'raw' in out) x.respond(out.status, [['content-type', out.contentType], ['x-request-id', ctx.id], ...(out.headers ?? [])], out.raw);
           else x.respond(out.status, [...JSON_HEADERS, ['x-request-id', ctx.id], ...(out.headers ?? [])], JSON.stringify(out.body));
           audited = true; // operator API calls are audited by the admin routes themselves
-          inFlight--;
+          ended();
           return;
         }
       }
@@ -285,15 +306,29 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   function operations(x: ClientExchange, ctx: RequestContext): void {
     if (x.path === '/healthz') return x.respond(200, JSON_HEADERS, '{"status":"ok"}');
-    if (x.path === '/metrics') return void exposition(x);
-    const checks: Record<string, { ok: boolean; detail?: string }> = {
+    const path = x.path as '/readyz' | '/metrics';
+    if (deps.operations) {
+      deps.operations(path).then(
+        (out) => {
+          if (!x.aborted) x.respond(out.status, [['content-type', out.contentType], ['x-request-id', ctx.id]], path === '/readyz' ? withRequestId(out.body, ctx.id) : out.body);
+        },
+        (err: unknown) => respondError(x, ctx, 'openai', toSluiceError(err), false),
+      );
+      return;
+    }
+    if (path === '/metrics') return void exposition(x);
+    const out = readinessReport(readiness());
+    x.respond(out.status, JSON_HEADERS, withRequestId(out.body, ctx.id));
+  }
+
+  function readiness(): Record<string, Check> {
+    const checks: Record<string, Check> = {
       gateway: gw.draining ? { ok: false, detail: 'draining' } : { ok: true },
       inspection: deps.inspect.ready ? { ok: true } : { ok: false, detail: 'matcher or worker pool not ready' },
       upstreams: deps.upstreams.size > 0 ? { ok: true, detail: [...deps.upstreams.keys()].join(',') } : { ok: false, detail: 'no connections' },
     };
     for (const c of deps.readiness ?? []) checks[c.name] = safeCheck(c);
-    const ready = Object.values(checks).every((c) => c.ok);
-    x.respond(ready ? 200 : 503, JSON_HEADERS, JSON.stringify({ status: ready ? 'ready' : 'not ready', checks, requestId: ctx.id }));
+    return checks;
   }
 
   async function exposition(x: ClientExchange): Promise<void> {
@@ -358,7 +393,20 @@ function withUsageRequested(ctx: RequestContext, body: Uint8Array): Uint8Array {
   return Buffer.concat([body.subarray(0, i + 1), USAGE_OPTION, body.subarray(i + 1)]);
 }
 
-function safeCheck(c: ReadinessCheck): { ok: boolean; detail?: string } {
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4';
+
+/** The /readyz answer for a set of named checks: ready only when every one is ok. */
+export function readinessReport(checks: Record<string, Check>): { status: number; contentType: string; body: string } {
+  const ready = Object.values(checks).every((c) => c.ok);
+  return { status: ready ? 200 : 503, contentType: 'application/json', body: JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }) };
+}
+
+/** Appends the request id to a /readyz body (`{...}` → `{...,"requestId":"…"}`). */
+function withRequestId(body: string, id: string): string {
+  return `${body.slice(0, -1)},"requestId":${JSON.stringify(id)}}`;
+}
+
+export function safeCheck(c: ReadinessCheck): { ok: boolean; detail?: string } {
   try {
     return c.check();
   } catch (err) {

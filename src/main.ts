@@ -6,28 +6,23 @@ import { loadConfigFile, type LoadedConfig } from './config/load.js';
 import type { SluiceConfig } from './config/schema.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
-import { startFrontEnd, type EngineInfo, type FrontEnd } from './http/engine.js';
-import { createRouter } from './upstream/routes.js';
-import { createUpstreams, closeUpstreams } from './upstream/pools.js';
-import { createGateway, type Gateway } from './gateway.js';
+import { chooseEngine, engineSupportsThreads, type EngineInfo } from './http/engine.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { withIssuer } from './auth/config.js';
 import { ensureDemoIssuer, demoIssuerEntry } from './demo/issuer.js';
 import { createTokenEndpoint } from './demo/token-endpoint.js';
 import { startMockProvider, type MockProvider } from './demo/mock-provider.js';
-import { createInspector } from './inspect/pool.js';
 import { createPolicyStore } from './policy/load.js';
 import { formatIssue } from './policy/load.js';
 import { createPolicyStep } from './policy/step.js';
 import { createRedisQuotaStore } from './policy/quota-redis.js';
 import { connectRedis, type SharedRedis } from './redis.js';
-import type { QuotaStore } from './policy/quota.js';
-import { createResponseStep } from './response/step.js';
+import { createMemoryQuotaStore, type QuotaStore } from './policy/quota.js';
 import { createAuditStep } from './audit/step.js';
 import { createApprovals } from './approval/index.js';
 import { reviewerAccess } from './approval/access.js';
 import { createRedisApprovalStore, type RedisApprovalStore } from './approval/store-redis.js';
-import { createMemoryVault, type TokenVault } from './inspect/vault.js';
+import { createMemoryVault, type MemoryVault, type TokenVault } from './inspect/vault.js';
 import { createRedisVault } from './inspect/vault-redis.js';
 import { startEgressProxy, egressOptionsFrom, type EgressProxy } from './shadow/proxy.js';
 import { createShadowRoutes } from './shadow/routes.js';
@@ -35,6 +30,15 @@ import { wireConsole, reloadTracker, CONSOLE_PATH } from './console/index.js';
 import { SluiceError } from './errors.js';
 import type { AdminRoutes, ReadinessCheck } from './ports.js';
 import type { RequestContext } from './context.js';
+import { startPipeline, type Pipeline } from './pipeline.js';
+import { startHttpThreads, type HttpThreads } from './threads/owner.js';
+import { availableCores } from './threads/cores.js';
+
+/** What the instance's HTTP side reports: exchanges in flight on every thread, and whether it is draining. */
+export interface GatewayView {
+  readonly inFlight: number;
+  readonly draining: boolean;
+}
 
 export interface Sluice {
   port: number;
@@ -42,7 +46,9 @@ export interface Sluice {
   /** The reviewer console, unless `console.enabled: false`. */
   consoleUrl?: string;
   config: SluiceConfig;
-  gateway: Gateway;
+  gateway: GatewayView;
+  /** HTTP threads serving the port (`server.threads`; 1: the main thread serves). */
+  threads: number;
   metrics: Metrics;
   /** The HTTP front end that runs (uWS or node:http) and why. */
   engine: EngineInfo;
@@ -90,10 +96,12 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
   closers.push(() => auth.close());
 
   const reloads = reloadTracker();
+  let threads: HttpThreads | undefined;
   const policies = await createPolicyStore(config.policies.dir, {
     watch: config.policies.watch,
     onReload: (p) => {
       reloads.ok();
+      threads?.reloadPolicy(policies.sources());
       logger.info({ digest: p.digest.slice(0, 12), files: p.files.length }, 'policy reloaded');
     },
     onError: (issues) => {
@@ -103,8 +111,6 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
   });
   closers.push(() => policies.close());
 
-  const inspector = createInspector(config.inspection, metrics);
-  closers.push(() => inspector.close());
   const audit = createAuditStep(config.audit, logger, metrics);
   // Last to close: everything above may still append records while it shuts down.
   closers.unshift(() => audit.close());
@@ -126,9 +132,6 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     metrics.storeUp.track({ store: 'redis' }, () => (client.isReady ? 1 : 0));
     quotas = createRedisQuotaStore({ redis: client, keyPrefix: redis.keyPrefix, failOpen: redis.failOpen, onError: storeError('quotas') });
   }
-  const policy = createPolicyStep(policies, secret, quotas);
-  const upstreams = createUpstreams(config.connections);
-  closers.push(() => closeUpstreams(upstreams));
   const approvalsConfig = config.approvals;
   let approvalStore: RedisApprovalStore | undefined;
   if (config.stores.redis && redisClient) {
@@ -164,7 +167,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
   };
   let egress: EgressProxy | undefined;
   const admin = chainAdmin(demoRoutes ? [approvals, demoRoutes] : [approvals]);
-  let vault: TokenVault & { preload?(session: string): Promise<Map<string, string>> } = createMemoryVault();
+  let vault: TokenVault & { preload?(session: string): Promise<Map<string, string>>; entriesOf?: MemoryVault['entriesOf'] } = createMemoryVault();
   if (config.stores.redis && redisClient) {
     vault = createRedisVault({ redis: redisClient, keyPrefix: config.stores.redis.keyPrefix, onError: () => metrics.storeErrors.inc({ store: 'vault' }) });
   }
@@ -177,23 +180,6 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     readiness.push({ name: 'redis', check: () => (client.isReady ? { ok: true } : { ok: failOpen, detail: failOpen ? 'unreachable (quotas failing open)' : 'unreachable' }) });
   }
 
-  const gateway = createGateway({
-    readiness,
-    config,
-    logger,
-    metrics,
-    router: createRouter(config.connections),
-    upstreams,
-    auth,
-    policy,
-    inspect: inspector,
-    // A memory vault answers synchronously; a shared one is preloaded per exchange (ctx.sessionTokens).
-    response: createResponseStep(config.inspection, vault.preload ? {} : { sessionLookup: (session, token) => vault.get(session, token) as string | undefined }),
-    audit,
-    approvals,
-    admin,
-    vault,
-  });
 
   let url = '';
   const consoleRoutes = wireConsole({
@@ -203,8 +189,38 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
   });
   for (const r of consoleRoutes) admin.add(r);
 
-  const server: FrontEnd = await startFrontEnd(config.server, gateway.handle);
-  closers.push(() => server.closeAll());
+  // The HTTP side: on the main thread, or on `server.threads` worker threads sharing the port.
+  const count = httpThreadCount(config, logger);
+  let pipeline: Pipeline | undefined;
+  if (count > 1) {
+    threads = await startHttpThreads({
+      // The demo issuer joins the trusted issuers in demo mode: the threads authenticate against the same list.
+      config: { ...config, identity },
+      count,
+      logger,
+      metrics,
+      state: { quotas: quotas ?? createMemoryQuotaStore(), vault, audit, approvals, admin, readiness, policySources: () => policies.sources(), secret },
+    });
+    const started = threads;
+    closers.push(() => started.close());
+  } else {
+    pipeline = await startPipeline({ config, logger, metrics, auth, policy: createPolicyStep(policies, secret, quotas), audit, approvals, admin, vault, readiness });
+    const started = pipeline;
+    closers.push(() => started.close());
+  }
+  const server = { port: (threads?.port ?? pipeline?.server.port)!, engine: (threads?.engine ?? pipeline?.server.engine)! };
+  let draining = false;
+  const httpThreads = threads;
+  const gateway: GatewayView = httpThreads
+    ? {
+        get inFlight() {
+          return httpThreads.inFlight;
+        },
+        get draining() {
+          return draining;
+        },
+      }
+    : pipeline!.gateway;
   const scheme = config.server.tls ? 'https' : 'http';
   url = `${scheme}://${config.server.host}:${server.port}`;
   const egressCfg = config.egress;
@@ -223,7 +239,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     closers.push(() => egress!.close());
   }
   const consoleUrl = consoleRoutes.length > 0 ? `${url}${CONSOLE_PATH}` : undefined;
-  logger.info({ url, console: consoleUrl, engine: server.engine, connections: config.connections.map((c) => c.name) }, 'sluice listening');
+  logger.info({ url, console: consoleUrl, engine: server.engine, threads: count, connections: config.connections.map((c) => c.name) }, 'sluice listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -232,6 +248,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     consoleUrl,
     config,
     gateway,
+    threads: count,
     metrics,
     engine: server.engine,
     mock,
@@ -240,13 +257,12 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     },
     close() {
       closing ??= (async () => {
-        gateway.draining = true;
-        server.stopListening();
-        // Held requests end now (503, retry) rather than waiting out the grace period.
+        draining = true;
+        // Stop accepting everywhere; held requests end now (503, retry) rather than waiting out the grace period;
+        // then whatever is in flight finishes within the grace period.
+        const drained = threads ? threads.drain() : pipeline!.drain();
         await closeApprovals();
-        const deadline = Date.now() + config.server.shutdownGraceMs;
-        while (gateway.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-        if (gateway.inFlight > 0) logger.warn({ inFlight: gateway.inFlight }, 'shutdown grace period over; abandoning in-flight requests');
+        await drained;
         for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
         logger.info('sluice stopped');
         logger.flush();
@@ -254,6 +270,18 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
       return closing;
     },
   };
+}
+
+/** `server.threads` resolved: 0 is every core this process may use; engines that cannot share the port get one. */
+export function httpThreadCount(config: SluiceConfig, logger?: Logger): number {
+  const wanted = config.server.threads > 0 ? config.server.threads : availableCores();
+  if (wanted <= 1) return 1;
+  const engine = chooseEngine(config.server.engine, { maxHeaderBytes: config.server.maxHeaderBytes }).name;
+  if (!engineSupportsThreads(engine)) {
+    logger?.warn({ engine, node: process.versions.node }, 'this engine cannot share the port between threads on this Node (node:http needs Node >= 22.12 for reusePort): serving on one HTTP thread');
+    return 1;
+  }
+  return wanted;
 }
 
 /** Admin routes tried in turn; the first that answers wins. */

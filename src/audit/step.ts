@@ -6,6 +6,7 @@ import type { AuditStep } from '../ports.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { SluiceError } from '../errors.js';
+import type { RequestContext } from '../context.js';
 import { createAuditWriter, type AuditWriter } from './writer.js';
 import { auditBodies } from './redact.js';
 import { buildExchangeRecord, type AuditRecordInput, type ExchangeRecordOptions } from './record.js';
@@ -13,6 +14,15 @@ import { buildExchangeRecord, type AuditRecordInput, type ExchangeRecordOptions 
 export interface GatewayAudit extends AuditStep {
   /** Records that are not exchanges (approval decisions, shadow calls). */
   append(record: AuditRecordInput): void;
+  /**
+   * An exchange record built on an HTTP thread (exchangeRecordOf): appended with the same durability and failure
+   * handling as `exchange()`.
+   */
+  appendExchange(record: AuditRecordInput, reqId: string): Promise<void> | undefined;
+  /** `fsync: always`: an exchange's answer ends only once its record is on disk. */
+  readonly strict: boolean;
+  /** Called whenever `refusing` changes (HTTP threads mirror it). */
+  onRefusingChange(cb: (refusing: boolean) => void): void;
   readonly writer: AuditWriter | undefined;
   /** For /readyz: whether records are being made durable, and the last failure while they are not. */
   health(): { ok: boolean; detail?: string };
@@ -28,9 +38,21 @@ export function unavailable(cause?: unknown): SluiceError {
 
 export function createAuditStep(cfg: AuditConfig, logger: Logger, metrics?: Metrics): GatewayAudit {
   if (!cfg.enabled) {
-    return { writer: undefined, refusing: false, exchange: () => undefined, append() {}, health: () => ({ ok: true, detail: 'disabled' }), async close() {} };
+    return {
+      writer: undefined,
+      refusing: false,
+      strict: false,
+      exchange: () => undefined,
+      append() {},
+      appendExchange: () => undefined,
+      onRefusingChange() {},
+      health: () => ({ ok: true, detail: 'disabled' }),
+      async close() {},
+    };
   }
   const log = logger.child({ component: 'audit' });
+  const refuse = cfg.onFailure === 'refuse';
+  const refusingListeners: Array<(refusing: boolean) => void> = [];
   const writer = createAuditWriter({
     dir: cfg.dir,
     fsync: cfg.fsync,
@@ -42,6 +64,9 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger, metrics?: Metr
     maxPendingBytes: cfg.maxPendingBytes,
     logger: log,
     ...(metrics ? { onSync: (seconds: number) => metrics.auditSync.observe(seconds) } : {}),
+    onHealth: (healthy) => {
+      if (refuse) for (const cb of refusingListeners) cb(!healthy);
+    },
   });
   if (metrics) {
     metrics.auditHealthy.track({}, () => (writer.healthy ? 1 : 0));
@@ -51,9 +76,7 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger, metrics?: Metr
     metrics.auditBytes.track({}, () => writer.stats.bytes);
   }
   const strict = cfg.fsync === 'always';
-  const refuse = cfg.onFailure === 'refuse';
-  const capture = { mode: cfg.payloads, truncateBytes: cfg.truncateBytes };
-  const opts: ExchangeRecordOptions = { request: capture, response: capture };
+  const opts = exchangeRecordOptions(cfg);
 
   function lost(ctx: { id: string }, err?: unknown): Promise<void> | undefined {
     metrics?.auditFailures.inc({ outcome: refuse ? 'refused' : 'served_without_record' });
@@ -62,26 +85,40 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger, metrics?: Metr
     return Promise.reject(unavailable(err));
   }
 
+  function appendExchange(record: AuditRecordInput, reqId: string): Promise<void> | undefined {
+    const ctx = { id: reqId };
+    let seq: number;
+    try {
+      seq = writer.append(record);
+    } catch (err) {
+      logger.error({ reqId, err: (err as Error).message }, 'audit: record could not be written');
+      return lost(ctx, err);
+    }
+    // Dropped (backlog full while the disk fails): no record will ever exist for this exchange.
+    if (seq < 0) return lost(ctx);
+    // `always`: the client sees the end of a response only once its record is on disk (no loss window).
+    if (strict) return writer.flush().catch((err: unknown) => lost(ctx, err));
+    return undefined;
+  }
+
   return {
     writer,
     get refusing() {
       return refuse && !writer.healthy;
     },
+    strict,
+    onRefusingChange: (cb) => void refusingListeners.push(cb),
     exchange: function auditExchange(ctx) {
-      let seq: number;
+      let record: AuditRecordInput;
       try {
-        const bodies = auditBodies(ctx);
-        seq = writer.append(buildExchangeRecord({ ...ctx, maskedRequest: bodies.request, maskedResponse: bodies.response }, opts));
+        record = exchangeRecordOf(ctx, opts);
       } catch (err) {
         logger.error({ reqId: ctx.id, err: (err as Error).message }, 'audit: record could not be built');
         return lost(ctx, err);
       }
-      // Dropped (backlog full while the disk fails): no record will ever exist for this exchange.
-      if (seq < 0) return lost(ctx);
-      // `always`: the client sees the end of a response only once its record is on disk (no loss window).
-      if (strict) return writer.flush().catch((err: unknown) => lost(ctx, err));
-      return undefined;
+      return appendExchange(record, ctx.id);
     },
+    appendExchange,
     append: (record) => void writer.append(record),
     health() {
       if (writer.healthy) return { ok: true };
@@ -90,4 +127,16 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger, metrics?: Metr
     },
     close: () => writer.close(),
   };
+}
+
+/** How much of the bodies an exchange record keeps (`audit.payloads`, `audit.truncateBytes`). */
+export function exchangeRecordOptions(cfg: Pick<AuditConfig, 'payloads' | 'truncateBytes'>): ExchangeRecordOptions {
+  const capture = { mode: cfg.payloads, truncateBytes: cfg.truncateBytes };
+  return { request: capture, response: capture };
+}
+
+/** The exchange record of `ctx` with its bodies redacted for the audit trail: built on the thread that served it. */
+export function exchangeRecordOf(ctx: RequestContext, opts: ExchangeRecordOptions): AuditRecordInput {
+  const bodies = auditBodies(ctx);
+  return buildExchangeRecord({ ...ctx, maskedRequest: bodies.request, maskedResponse: bodies.response }, opts);
 }

@@ -24,6 +24,7 @@ const server = section({
   host: def(str(), '127.0.0.1', 'Listen address (`0.0.0.0` to serve other hosts).'),
   port: def(int(0, 65535), 8080, 'Listen port; `0` picks a free port.'),
   engine: def(oneOf(['auto', 'uws', 'node']), 'auto', 'HTTP front end: `auto` runs native uWebSockets.js where a build loads on this Node/glibc, else `node:http`; `uws` refuses to start without a native build; `node` always runs `node:http`. `$SLUICE_ENGINE` overrides the file.'),
+  threads: def(int(0, 256), 0, 'HTTP threads serving the port, each with its own front end, gateway, inline inspection and upstream pools; quotas, token vault, approvals and the audit chain stay one for the instance on the main thread. `0`: one per core this process may use (cgroup CPU quota respected). The node engine shares the port only on Node >= 22.12 and runs one thread elsewhere.'),
   allowSlowFallback: def(bool(), false, 'Deprecated, no effect: the uWS JS fallback never runs (the node engine replaces it). Accepted so old files load.'),
   maxHeaderBytes: def(int(KiB, MiB), 16 * KiB, 'Request headers above this are refused (431).'),
   maxBodyBytes: def(int(KiB, 1024 * MiB), 8 * MiB, 'Request bodies above this are refused (413).'),

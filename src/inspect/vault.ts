@@ -17,21 +17,39 @@ export const MEMORY_VAULT_DEFAULTS = Object.freeze({ maxEntries: 100_000 });
 interface Entry {
   value: string;
   expires: number;
+  session: string;
+  token: string;
 }
 
 /** Bounded, expiring, single-node vault (a Map in insertion order doubles as the eviction queue). */
-export function createMemoryVault(opts: MemoryVaultOptions = {}): TokenVault & { size(): number } {
+export interface MemoryVault extends TokenVault {
+  size(): number;
+  /** Every live token of a session (what an HTTP thread preloads before relaying a response). */
+  entriesOf(session: string): Map<string, string>;
+}
+
+export function createMemoryVault(opts: MemoryVaultOptions = {}): MemoryVault {
   const maxEntries = opts.maxEntries ?? MEMORY_VAULT_DEFAULTS.maxEntries;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new Error('maxEntries must be a positive integer');
   const now = opts.now ?? Date.now;
   const entries = new Map<string, Entry>();
+  /** Tokens per session, so one session's entries are found without a scan. */
+  const sessions = new Map<string, Set<string>>();
   const keyOf = (session: string, token: string): string => `${session}\u0000${token}`;
+
+  function remove(k: string, e: Entry): void {
+    entries.delete(k);
+    const tokens = sessions.get(e.session);
+    if (!tokens) return;
+    tokens.delete(e.token);
+    if (tokens.size === 0) sessions.delete(e.session);
+  }
 
   function evict(): void {
     const t = now();
     for (const [k, e] of entries) {
       if (entries.size <= maxEntries && e.expires > t) break;
-      entries.delete(k);
+      remove(k, e);
     }
   }
 
@@ -39,7 +57,10 @@ export function createMemoryVault(opts: MemoryVaultOptions = {}): TokenVault & {
     put: function put(session, token, value, ttlMs) {
       const k = keyOf(session, token);
       entries.delete(k);
-      entries.set(k, { value, expires: now() + ttlMs });
+      entries.set(k, { value, expires: now() + ttlMs, session, token });
+      let tokens = sessions.get(session);
+      if (!tokens) sessions.set(session, (tokens = new Set()));
+      tokens.add(token);
       evict();
     },
     get: function get(session, token) {
@@ -47,10 +68,19 @@ export function createMemoryVault(opts: MemoryVaultOptions = {}): TokenVault & {
       const e = entries.get(k);
       if (!e) return undefined;
       if (e.expires <= now()) {
-        entries.delete(k);
+        remove(k, e);
         return undefined;
       }
       return e.value;
+    },
+    entriesOf: function entriesOf(session) {
+      const out = new Map<string, string>();
+      const t = now();
+      for (const token of sessions.get(session) ?? []) {
+        const e = entries.get(keyOf(session, token));
+        if (e && e.expires > t) out.set(token, e.value);
+      }
+      return out;
     },
     size: function size() {
       return entries.size;

@@ -10,7 +10,13 @@ import { validatePattern as defaultValidator, type PatternValidator } from './pa
 import { readPolicyFile } from './read.js';
 import type { Policy, PolicyFileSpec, PolicyIssue } from './types.js';
 
-export type LoadResult = { ok: true; policy: Policy } | { ok: false; issues: PolicyIssue[] };
+/** One policy file as read: what HTTP threads compile their own copy of the policy from. */
+export interface PolicySource {
+  file: string;
+  text: string;
+}
+
+export type LoadResult = { ok: true; policy: Policy; sources: PolicySource[] } | { ok: false; issues: PolicyIssue[] };
 export interface LoadOptions {
   /** Swappable RE2 validation (the inspection engine's `validateCustomPattern` when available). */
   validatePattern?: PatternValidator;
@@ -21,7 +27,7 @@ export const formatIssue = (i: PolicyIssue): string => `${i.file}:${i.line}${i.c
 const isPolicyFile = (name: string): boolean => /\.ya?ml$/.test(name) && !name.startsWith('.');
 
 /** Validate and merge in-memory sources (files are applied in the order given). */
-export function loadPolicySources(sources: Array<{ file: string; text: string }>, opts: LoadOptions = {}): LoadResult {
+export function loadPolicySources(sources: PolicySource[], opts: LoadOptions = {}): LoadResult {
   const validate = opts.validatePattern ?? defaultValidator;
   if (sources.length === 0) return { ok: false, issues: [{ file: '(policies)', line: 0, key: '(files)', message: 'no policy files found (*.yaml); refusing to run without policy' }] };
   const issues: PolicyIssue[] = [];
@@ -35,7 +41,7 @@ export function loadPolicySources(sources: Array<{ file: string; text: string }>
   }
   if (issues.length > 0) return { ok: false, issues };
   const { policy, issues: merged } = compilePolicy(specs, hash.digest('hex'));
-  return policy ? { ok: true, policy } : { ok: false, issues: merged };
+  return policy ? { ok: true, policy, sources } : { ok: false, issues: merged };
 }
 
 /** Read `*.yaml`/`*.yml` in `dir` (sorted by name, so merge order and rule order are stable). */
@@ -53,6 +59,8 @@ export async function loadPolicyDir(dir: string, opts: LoadOptions = {}): Promis
 
 export interface PolicyStore {
   current(): Policy;
+  /** The files the current policy was compiled from. */
+  sources(): PolicySource[];
   /** Reload now (also what the watcher calls). Resolves with what happened; the store keeps the old policy on failure. */
   reload(): Promise<LoadResult>;
   close(): void;
@@ -75,6 +83,7 @@ export async function createPolicyStore(dir: string, opts: PolicyStoreOptions = 
     });
   }
   let policy = first.policy;
+  let sources = first.sources;
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<unknown> = Promise.resolve();
 
@@ -83,6 +92,7 @@ export async function createPolicyStore(dir: string, opts: PolicyStoreOptions = 
       const result = await loadPolicyDir(dir, opts);
       if (result.ok) {
         policy = result.policy;
+        sources = result.sources;
         opts.onReload?.(policy);
       } else {
         opts.onError?.(result.issues);
@@ -114,6 +124,7 @@ export async function createPolicyStore(dir: string, opts: PolicyStoreOptions = 
     current: function current() {
       return policy;
     },
+    sources: () => sources,
     reload,
     close: function close() {
       clearTimeout(timer);

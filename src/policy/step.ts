@@ -11,7 +11,7 @@ export interface GatewayPolicy extends PolicyStep {
   readonly quotas: QuotaStore;
 }
 
-export function createPolicyStep(store: PolicyStore, secret: string, quotas: QuotaStore = createMemoryQuotaStore()): GatewayPolicy {
+export function createPolicyStep(store: Pick<PolicyStore, 'current'>, secret: string, quotas: QuotaStore = createMemoryQuotaStore()): GatewayPolicy {
   const profiler = createProfiler({ secret });
   // Decisions are remembered per request so record() charges the same quota bindings the check took.
   const decisions = new WeakMap<RequestContext, PolicyDecision>();

@@ -33,7 +33,7 @@ function startChild(configFile: string): Promise<{ kill: () => void; url: string
 }
 
 describe('crash safety', () => {
-  it('keeps a record for every response a client saw complete, after kill -9 under load', async () => {
+  it.each([1, 2])('keeps a record for every response a client saw complete, after kill -9 under load (server.threads: %i)', async (threads) => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-crash-'));
     const demo = await ensureDemoIssuer(join(dir, 'demo'));
     const auditDir = join(dir, 'audit');
@@ -41,7 +41,7 @@ describe('crash safety', () => {
     writeFileSync(
       file,
       stringify({
-        server: { host: '127.0.0.1', port: 0 },
+        server: { host: '127.0.0.1', port: 0, threads },
         identity: { issuers: [demoIssuerEntry(demo)] },
         connections: [{ name: 'openai', provider: 'openai', baseUrl: `${mock.url}/v1`, credential: 'sk-upstream' }],
         policies: { dir: join(REPO, 'policies'), watch: false, secret: 'crash-test' },

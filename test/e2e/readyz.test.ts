@@ -15,7 +15,7 @@ describe('/readyz', () => {
   let stack: Stack;
   beforeAll(async () => {
     redis = await startRedis();
-    stack = await startStack({ config: { stores: { redis: { url: redis.url, keyPrefix: 'ready:', failOpen: false } } } });
+    stack = await startStack({ config: { server: { threads: 2 }, stores: { redis: { url: redis.url, keyPrefix: 'ready:', failOpen: false } } } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -25,7 +25,7 @@ describe('/readyz', () => {
   it('reports each dependency by name', async () => {
     const r = await readyz(stack);
     expect(r.status).toBe(200);
-    expect(Object.keys(r.body.checks).sort()).toEqual(['audit', 'gateway', 'inspection', 'redis', 'upstreams']);
+    expect(Object.keys(r.body.checks).sort()).toEqual(['audit', 'gateway', 'inspection', 'redis', 'threads', 'upstreams']);
     expect(Object.values(r.body.checks).every((c) => c.ok)).toBe(true);
   });
 

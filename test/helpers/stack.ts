@@ -39,7 +39,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const demoDir = join(dir, 'demo');
   const demo = await ensureDemoIssuer(demoDir);
   const base: Record<string, Record<string, unknown> | unknown[]> = {
-    server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 2000 },
+    // Two HTTP threads by default (what a 2-core machine runs); SLUICE_TEST_THREADS=1 runs the suite on the main thread.
+    server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 2000, threads: Number(process.env.SLUICE_TEST_THREADS ?? 2) },
     demo: opts.demoMode ? { enabled: true, dir: demoDir, mockProviderPort: 0 } : { enabled: false },
     identity: { issuers: opts.demoMode ? [] : [demoIssuerEntry(demo)], allowJobHeader: true },
     connections: [

@@ -11,6 +11,8 @@ let token: string;
 beforeAll(async () => {
   stack = await startStack({
     policiesDir: join(REPO, 'test/fixtures/e2e/open-policy'),
+    // Pools are per HTTP thread: one thread, so these connection and queue sizes are the instance's.
+    config: { server: { threads: 1 } },
     override: (c) => ({
       ...c,
       connections: [

@@ -1,0 +1,73 @@
+// The HTTP side of one thread: front end → gateway → inspection, upstream pools and response filters. The main thread
+// runs one when `server.threads` is 1; otherwise every HTTP thread runs its own (src/threads/http-thread.ts) and the
+// steps that reach shared state are the channel's (src/threads/remote.ts).
+import type { SluiceConfig } from './config/schema.js';
+import type { Logger } from './observe/logger.js';
+import type { Metrics } from './observe/metrics.js';
+import { startFrontEnd, type FrontEnd } from './http/engine.js';
+import { createRouter } from './upstream/routes.js';
+import { createUpstreams, closeUpstreams } from './upstream/pools.js';
+import { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
+import { createInspector } from './inspect/pool.js';
+import { createResponseStep } from './response/step.js';
+
+export interface PipelineDeps extends Pick<GatewayDeps, 'auth' | 'policy' | 'audit' | 'approvals' | 'admin' | 'vault' | 'readiness' | 'operations' | 'inFlightCell'> {
+  config: SluiceConfig;
+  logger: Logger;
+  metrics: Metrics;
+  /** Share the port with the other HTTP threads' listeners. */
+  reusePort?: boolean;
+}
+
+export interface Pipeline {
+  gateway: Gateway;
+  server: FrontEnd;
+  /** Stops accepting, lets in-flight exchanges finish within `server.shutdownGraceMs`, closes the rest. */
+  drain(): Promise<void>;
+  /** Closes connections, upstream pools and the inspection pool. */
+  close(): Promise<void>;
+}
+
+export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
+  const { config, logger, metrics } = deps;
+  const closers: Array<() => Promise<void> | void> = [];
+  try {
+    const inspector = createInspector(config.inspection, metrics);
+    closers.push(() => inspector.close());
+    const upstreams = createUpstreams(config.connections);
+    closers.push(() => closeUpstreams(upstreams));
+    const vault = deps.vault;
+    const gateway = createGateway({
+      ...deps,
+      router: createRouter(config.connections),
+      upstreams,
+      inspect: inspector,
+      // A synchronous vault answers in the stream; a shared or remote one is preloaded per exchange (ctx.sessionTokens).
+      response: createResponseStep(config.inspection, vault && !vault.preload ? { sessionLookup: (session, token) => vault.get(session, token) as string | undefined } : {}),
+    });
+    const server = await startFrontEnd(config.server, gateway.handle, { reusePort: deps.reusePort });
+    closers.push(() => server.closeAll());
+    let drained: Promise<void> | undefined;
+    return {
+      gateway,
+      server,
+      drain() {
+        drained ??= (async () => {
+          gateway.draining = true;
+          server.stopListening();
+          const deadline = Date.now() + config.server.shutdownGraceMs;
+          while (gateway.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+          if (gateway.inFlight > 0) logger.warn({ inFlight: gateway.inFlight }, 'shutdown grace period over; abandoning in-flight requests');
+        })();
+        return drained;
+      },
+      async close() {
+        for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
+        closers.length = 0;
+      },
+    };
+  } catch (err) {
+    for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    throw err;
+  }
+}
