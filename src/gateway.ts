@@ -393,7 +393,6 @@ function withUsageRequested(ctx: RequestContext, body: Uint8Array): Uint8Array {
   return Buffer.concat([body.subarray(0, i + 1), USAGE_OPTION, body.subarray(i + 1)]);
 }
 
-export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4';
 
 /** The /readyz answer for a set of named checks: ready only when every one is ok. */
 export function readinessReport(checks: Record<string, Check>): { status: number; contentType: string; body: string } {

@@ -10,6 +10,8 @@ import { createUpstreams, closeUpstreams } from './upstream/pools.js';
 import { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
 import { createInspector } from './inspect/pool.js';
 import { createResponseStep } from './response/step.js';
+import { performance } from 'node:perf_hooks';
+import { Gauge } from 'prom-client';
 
 export interface PipelineDeps extends Pick<GatewayDeps, 'auth' | 'policy' | 'audit' | 'approvals' | 'admin' | 'vault' | 'readiness' | 'operations' | 'inFlightCell'> {
   config: SluiceConfig;
@@ -17,6 +19,8 @@ export interface PipelineDeps extends Pick<GatewayDeps, 'auth' | 'policy' | 'aud
   metrics: Metrics;
   /** Share the port with the other HTTP threads' listeners. */
   reusePort?: boolean;
+  /** This HTTP thread's number (label of its event-loop metrics); 0 on the main thread. */
+  thread?: number;
 }
 
 export interface Pipeline {
@@ -45,6 +49,7 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
       // A synchronous vault answers in the stream; a shared or remote one is preloaded per exchange (ctx.sessionTokens).
       response: createResponseStep(config.inspection, vault && !vault.preload ? { sessionLookup: (session, token) => vault.get(session, token) as string | undefined } : {}),
     });
+    trackEventLoop(metrics, deps.thread ?? 0);
     const server = await startFrontEnd(config.server, gateway.handle, { reusePort: deps.reusePort });
     closers.push(() => server.closeAll());
     let drained: Promise<void> | undefined;
@@ -70,4 +75,20 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
     for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
     throw err;
   }
+}
+
+/** Event-loop utilisation of the thread serving HTTP, between two scrapes (0–1), labelled by thread. */
+function trackEventLoop(metrics: Metrics, thread: number): void {
+  let last = performance.eventLoopUtilization();
+  new Gauge({
+    name: 'sluice_event_loop_utilization',
+    help: 'Share of time the HTTP thread was busy since the previous scrape, by thread',
+    labelNames: ['thread'],
+    registers: [metrics.registry],
+    collect() {
+      const now = performance.eventLoopUtilization();
+      this.set({ thread: String(thread) }, Math.round(performance.eventLoopUtilization(now, last).utilization * 1000) / 1000);
+      last = now;
+    },
+  });
 }

@@ -2,7 +2,6 @@
 // pools. Quotas, the token vault, approvals, the audit chain and admin routes are the main thread's, reached over the
 // channel (remote.ts). Started by owner.ts with the resolved configuration and the policy's source files.
 import { parentPort, workerData } from 'node:worker_threads';
-import { performance } from 'node:perf_hooks';
 import type { SluiceConfig } from '../config/schema.js';
 import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
@@ -44,14 +43,9 @@ function compile(sources: PolicySource[]): Policy {
 }
 
 async function start(): Promise<void> {
-  const metrics = createMetrics();
-  const elu = { last: performance.eventLoopUtilization() };
-  metrics.gauges.set({ name: `event_loop_utilization_thread_${data.index}` }, () => {
-    const now = performance.eventLoopUtilization();
-    const u = performance.eventLoopUtilization(now, elu.last).utilization;
-    elu.last = now;
-    return Math.round(u * 1000) / 1000;
-  });
+  // Process metrics (CPU, RSS) describe the whole process: the main thread's registry exports them once.
+  const telemetry = config.telemetry.metrics;
+  const metrics = createMetrics({ maxJobs: telemetry.jobLabels ? telemetry.maxJobs : 0 });
   let policy = compile(data.policy);
   // A reload reaches this thread as the files the main thread compiled: every thread runs the same policy.
   ch.on(CALLS.policy, (sources: PolicySource[]) => {
@@ -76,10 +70,11 @@ async function start(): Promise<void> {
     vault: remoteVault(ch),
     operations: remoteOperations(ch),
     inFlightCell: { cells: new Int32Array(data.cells), index: data.index },
+    thread: data.index,
     reusePort: true,
   });
   const p = pipeline;
-  ch.on(CALLS.metrics, () => metrics.render());
+  ch.on(CALLS.metrics, () => metrics.snapshot());
   ch.on(CALLS.readiness, () => p.gateway.readiness());
   ch.on(CALLS.close, async (phase: 'drain' | 'close') => {
     if (phase === 'drain') return p.drain();

@@ -15,13 +15,14 @@ import type { AuditRecordInput } from '../audit/record.js';
 import type { PolicySource } from '../policy/load.js';
 import type { EngineInfo } from '../http/engine.js';
 import type { RequestContext } from '../context.js';
-import { readinessReport, safeCheck, METRICS_CONTENT_TYPE, type Check } from '../gateway.js';
+import { readinessReport, safeCheck, type Check } from '../gateway.js';
 import { SluiceError, toSluiceError } from '../errors.js';
 import { distFile } from '../paths.js';
 import { createChannel, type Channel } from './channel.js';
 import { CALLS, type ApprovalAnswer, type ApprovalAsk, type OperationsAnswer } from './remote.js';
 import type { HttpThreadData, ThreadReady } from './http-thread.js';
-import { mergeExpositions, requestsIn } from './metrics-merge.js';
+import { mergeThreads } from './metrics-merge.js';
+import type { MetricsSnapshot } from '../observe/metrics.js';
 
 export interface SharedState {
   quotas: QuotaStore;
@@ -158,8 +159,9 @@ export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpTh
   }
 
   async function renderMetrics(): Promise<OperationsAnswer> {
-    const texts = await Promise.all(threads.map((t) => (t.alive ? t.ch.call<string>(CALLS.metrics).catch(() => '') : '')));
-    return { status: 200, contentType: METRICS_CONTENT_TYPE, body: mergeExpositions([metrics.render(), ...texts], texts.map(requestsIn)) };
+    const none: MetricsSnapshot = [];
+    const snapshots = await Promise.all(threads.map((t) => (t.alive ? t.ch.call<MetricsSnapshot>(CALLS.metrics).catch(() => none) : none)));
+    return { status: 200, contentType: metrics.contentType, body: await mergeThreads(await metrics.snapshot(), snapshots) };
   }
 
   async function readiness(): Promise<OperationsAnswer> {

@@ -3,7 +3,8 @@ import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { availableCores, cgroupQuota } from '../../src/threads/cores.js';
 import { shareOfPool } from '../../src/threads/owner.js';
-import { mergeExpositions, requestsIn } from '../../src/threads/metrics-merge.js';
+import { mergeThreads, requestsIn } from '../../src/threads/metrics-merge.js';
+import { createMetrics } from '../../src/observe/metrics.js';
 import { createChannel } from '../../src/threads/channel.js';
 import { SluiceError } from '../../src/errors.js';
 
@@ -32,19 +33,26 @@ describe('shareOfPool', () => {
   });
 });
 
-describe('mergeExpositions', () => {
-  const a = '# HELP x_total X\n# TYPE x_total counter\nx_total{c="a"} 2\nx_total{c="b"} 1\n# HELP h Hist\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 0.5\nh_count 1\n';
-  const b = '# HELP x_total X\n# TYPE x_total counter\nx_total{c="a"} 3\n# HELP h Hist\n# TYPE h histogram\nh_bucket{le="1"} 2\nh_sum 1.5\nh_count 2\n';
-  it('sums every series once, keeps one HELP/TYPE per family, and counts requests per thread', () => {
-    const out = mergeExpositions([a, b], [4, 5]);
-    expect(out.match(/# TYPE x_total counter/g)).toHaveLength(1);
-    expect(out).toContain('x_total{c="a"} 5\n');
-    expect(out).toContain('x_total{c="b"} 1\n');
-    expect(out).toContain('h_bucket{le="1"} 3\nh_sum 2\nh_count 3\n');
+describe('mergeThreads', () => {
+  it('sums the series of every thread once, keeps one HELP/TYPE per family, and counts requests per thread', async () => {
+    const registry = (n: number) => {
+      const m = createMetrics();
+      m.requests.inc({ connection: 'openai', route: 'chat.completions', status: 200, decision: 'allowed' }, n);
+      m.duration.observe({ connection: 'openai' }, 0.01 * n);
+      return m.snapshot();
+    };
+    const own = await createMetrics().snapshot();
+    const out = await mergeThreads(own, [await registry(4), await registry(5)]);
+    expect(out.match(/# TYPE sluice_requests_total counter/g)).toHaveLength(1);
+    expect(out).toContain('sluice_requests_total{connection="openai",route="chat.completions",status="200",decision="allowed"} 9\n');
+    expect(out).toMatch(/sluice_request_duration_seconds_count\{connection="openai"\} 2\n/);
     expect(out).toContain('sluice_thread_requests_total{thread="0"} 4\nsluice_thread_requests_total{thread="1"} 5\n');
   });
-  it('reads the requests one exposition counted', () => {
-    expect(requestsIn('sluice_requests_total{status="200"} 3\nsluice_requests_total{status="429"} 2\nother 9\n')).toBe(5);
+  it('reads the requests one registry counted', async () => {
+    const m = createMetrics();
+    m.requests.inc({ connection: 'a', route: 'r', status: 200, decision: 'allowed' }, 3);
+    m.requests.inc({ connection: 'a', route: 'r', status: 429, decision: 'blocked' }, 2);
+    expect(requestsIn(await m.snapshot())).toBe(5);
   });
 });
 
