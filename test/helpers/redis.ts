@@ -140,13 +140,24 @@ export async function startRedisCluster(primaries = 3): Promise<RedisCluster> {
   try {
     await Promise.all(
       ports.map(async (port) => {
-        const args = ['--port', String(port), ...EPHEMERAL, '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0'];
+        // No diskless-sync delay (5 s by default): replicas get their first copy at once instead of after the
+        // manual-failover timeout (also 5 s).
+        const args = ['--port', String(port), ...EPHEMERAL, '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0', '--repl-diskless-sync-delay', '0'];
         children.set(port, await spawnRedis(args, 'Ready to accept connections'));
       }),
     );
     const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     await until('the cluster to be ok on every node', 20_000, () => ports.every((p) => cli(p, 'cluster', 'info').includes('cluster_state:ok')));
+    // cluster_state:ok says nothing about replication: a CLUSTER FAILOVER issued while a replica still waits for its
+    // first copy can promote it without the writes made before (reproduced under CPU load: the failover test's two
+    // earlier requests were gone on the new primary).
+    await until('every replica to finish its initial sync', 20_000, () =>
+      ports.every((p) => {
+        const info = cli(p, 'info', 'replication');
+        return info.includes('role:master') || info.includes('master_link_status:up');
+      }),
+    );
   } catch (err) {
     for (const c of children.values()) await stopChild(c, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
