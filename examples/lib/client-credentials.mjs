@@ -88,10 +88,18 @@ export class ClientCredentials {
   /**
    * A fetch that sends `Authorization: Bearer <token>` and, on a 401, refreshes once and repeats the request.
    * Give it to an SDK (`new OpenAI({ fetch })`, `ChatOpenAI({ configuration: { fetch } })`).
+   *
+   * A 429 or 503 whose `retry-after` is longer than `maxRetryAfterMs` (a used-up daily token quota says "retry in
+   * 9 hours") comes back marked `x-should-retry: false`: openai-node honours any `retry-after` without a cap and
+   * would park the call (and its concurrency slot) that long; marked, the SDK fails it at once and the job
+   * dead-letters or pauses as it decides.
    */
-  fetchWithAuth(base = globalThis.fetch) {
+  fetchWithAuth(base = globalThis.fetch, { maxRetryAfterMs = 60_000 } = {}) {
     const tokens = this;
     return async function sluiceFetch(input, init = {}) {
+      return giveUpOnLongWaits(await authorized(input, init), maxRetryAfterMs);
+    };
+    async function authorized(input, init) {
       const send = async (token) => {
         const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
         headers.set('authorization', `Bearer ${token}`);
@@ -105,8 +113,29 @@ export class ClientCredentials {
       tokens.invalidate(first);
       tokens.stats.refreshedAfter401++;
       return send(await tokens.token());
-    };
+    }
   }
+}
+
+/** Milliseconds a response asks the client to wait (`retry-after-ms`, `retry-after` in seconds or as a date). */
+export function retryAfterMs(headers, now = Date.now()) {
+  const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
+  if (Number.isFinite(ms)) return ms;
+  const raw = headers.get('retry-after');
+  if (raw === null) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : at - now;
+}
+
+function giveUpOnLongWaits(res, maxRetryAfterMs) {
+  if (res.status !== 429 && res.status !== 503) return res;
+  const wait = retryAfterMs(res.headers);
+  if (wait === undefined || wait <= maxRetryAfterMs) return res;
+  const headers = new Headers(res.headers);
+  headers.set('x-should-retry', 'false');
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
 function isStream(body) {

@@ -1,6 +1,7 @@
 // Every example the runner knows: the demo client it authenticates as, how to tell whether this machine can run
 // it (and why not), the commands that run it, and what its RESULT line must show.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { versionOf } from './sh.mjs';
 import { pythonWith } from './python.mjs';
@@ -33,6 +34,27 @@ function javaSources(dir) {
 const need = (problems, cond, message) => {
   if (!cond) problems.push(message);
 };
+
+/** Can Node load `pkg` from the repository (the LangChain packages are dev dependencies)? */
+async function importable(pkg) {
+  try {
+    await import(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every approval the examples' reviewer granted while `name` ran, and what each run must show for its agent. */
+function expectAgent(r, approved) {
+  const p = [];
+  need(p, r.turns === 2 && r.answers === 2, `expected 2 turns with 2 answers, got ${r.turns} and ${r.answers}`);
+  need(p, r.toolCalls === 2 && r.archived === 1, `expected 2 tool calls (lookup_order, archive_case) and 1 archived case, got ${r.toolCalls} and ${r.archived}`);
+  need(p, approved.length >= 1, 'the archive_case turn was never held for a reviewer (no approval granted)');
+  need(p, !r.leaked, "the model's answers contain the raw card number or e-mail");
+  return p;
+}
+const agentSummary = (r, approved) => `${r.turns} turns, ${r.toolCalls} tool calls, ${approved.length} approval(s) granted, ${r.tokensFetched} token(s) fetched`;
 
 // Streaming clients get 2-second tokens here (300 s in sluice.yaml), so a run of a few seconds refreshes them.
 const STREAMING = ['streaming-jobs'];
@@ -71,6 +93,46 @@ export const EXAMPLES = [
       return p;
     },
     summary: (r) => `${r.ok} enriched, ${r.failed} dead-lettered, ${r.retries} retries, ${r.tokensFetched} token(s) fetched`,
+  },
+  {
+    name: 'flink',
+    title: 'Flink DataStream job: AsyncDataStream.unorderedWait over the java-async client',
+    client: { id: 'flink-enrichment', groups: STREAMING, ttlSeconds: 2 },
+    async prepare(ctx) {
+      const dir = join(ctx.repo, 'examples/flink');
+      const version = /<flink\.version>([^<]+)</.exec(readFileSync(join(dir, 'pom.xml'), 'utf8'))?.[1];
+      const mvn = await versionOf('mvn', ['-v']);
+      if (!mvn) return { skip: 'no Maven (mvn) on PATH' };
+      if (!(await versionOf('java'))) return { skip: 'no JDK on PATH' };
+      // Offline unless told otherwise: this machine cannot reach Maven Central, and a failed online resolution
+      // costs 20 s to say so. Where the Flink jars are in the local repository (or SLUICE_EXAMPLES_MAVEN_ONLINE=1
+      // lets Maven fetch them), the job is compiled and run on a local mini-cluster.
+      const online = process.env.SLUICE_EXAMPLES_MAVEN_ONLINE === '1';
+      const repo = process.env.SLUICE_EXAMPLES_M2_REPO ?? join(homedir(), '.m2/repository');
+      const jar = join(repo, `org/apache/flink/flink-streaming-java/${version}/flink-streaming-java-${version}.jar`);
+      if (!online && !existsSync(jar)) {
+        return { skip: `org.apache.flink:flink-streaming-java:${version} is not in the local Maven repository (${repo}) and Maven Central is not reachable from this machine (SLUICE_EXAMPLES_MAVEN_ONLINE=1 where it is); the client it wraps runs in java-async` };
+      }
+      const out = outDir(ctx, 'flink');
+      const mvnArgs = ['-B', '-q', ...(online ? [] : ['-o']), '-f', join(dir, 'pom.xml'), `-Dsluice.build.dir=${join(out, 'target')}`];
+      return {
+        steps: [
+          { label: 'compile (Maven)', cmd: 'mvn', args: [...mvnArgs, 'compile', 'dependency:build-classpath', `-Dmdep.outputFile=${join(out, 'classpath.txt')}`] },
+          {
+            label: 'run the job on a local mini-cluster',
+            cmd: 'bash',
+            args: ['-c', `exec java -cp "${join(out, 'target/classes')}:$(cat "${join(out, 'classpath.txt')}")" sluice.examples.flink.EnrichmentJob`],
+            env: envFor(ctx, this, { INPUT: join(ctx.repo, 'examples/java-async/tickets.jsonl'), OUTPUT: out }),
+          },
+        ],
+      };
+    },
+    expect(r) {
+      const p = [];
+      need(p, r.ok === 30 && r.failed === 1, `expected 30 enriched and 1 failed (the over-long ticket), got ${r.ok} and ${r.failed}`);
+      return p;
+    },
+    summary: (r) => `${r.ok} enriched, ${r.failed} failed on a Flink mini-cluster`,
   },
   {
     name: 'kafka-consumer',
@@ -151,5 +213,31 @@ export const EXAMPLES = [
         fallback: { label: 'partition function without Spark', steps: [job(['--no-spark'])], expect, summary },
       };
     },
+  },
+  {
+    name: 'langgraph-js',
+    title: 'LangGraph.js agent: thread id as x-sluice-session, tool results masked, a tool call held for a reviewer',
+    client: { id: 'support-agent', groups: ['agents'], ttlSeconds: 2 },
+    async prepare(ctx) {
+      if (!(await importable('@langchain/langgraph')) || !(await importable('@langchain/openai'))) {
+        return { skip: '@langchain/langgraph or @langchain/openai is not installed (dev dependencies: npm ci without --omit=dev)' };
+      }
+      return { steps: [{ label: 'run the agent graph', cmd: process.execPath, args: [join(ctx.repo, 'examples/langgraph-js/agent.mjs')], env: envFor(ctx, this) }] };
+    },
+    expect: expectAgent,
+    summary: agentSummary,
+  },
+  {
+    name: 'langgraph-python',
+    title: 'LangGraph (Python) agent: thread id as x-sluice-session, tool results masked, a tool call held for a reviewer',
+    client: { id: 'support-agent-py', groups: ['agents'], ttlSeconds: 2 },
+    async prepare(ctx) {
+      const dir = join(ctx.repo, 'examples/langgraph-python');
+      const py = await pythonWith(ctx, join(dir, 'requirements.txt'));
+      if (py.skip) return { skip: py.skip };
+      return { steps: [{ label: 'run the agent graph', cmd: py.python, args: ['agent.py'], cwd: dir, env: envFor(ctx, this) }] };
+    },
+    expect: expectAgent,
+    summary: agentSummary,
   },
 ];

@@ -4,7 +4,7 @@ import { parseCliOptions } from '../../src/demo/mock-cli.js';
 import { behaviourFromHeaders, behaviourToHeaders } from '../../src/demo/mock/behaviour.js';
 import { embed } from '../../src/demo/mock/openai-misc.js';
 import { messagesTurn, responsesTurn, splitChars, splitWords } from '../../src/demo/mock/text.js';
-import { argumentsFor } from '../../src/demo/mock/tools.js';
+import { argumentsFor, chooseTool } from '../../src/demo/mock/tools.js';
 import type { MockBehaviour } from '../../src/demo/mock/types.js';
 
 describe('splitting', () => {
@@ -53,6 +53,20 @@ describe('tool arguments', () => {
     ['other types get typed placeholders', { properties: { f: { type: 'boolean' }, l: { type: 'array' }, o: { type: 'object' } } }, { f: true, l: [], o: {} }],
   ])('%s', (_n, schema, expected) => {
     expect(argumentsFor(schema, 'T')).toEqual(expected);
+  });
+});
+
+describe('tool choice', () => {
+  const tools = ['lookup_order', 'archive_case', 'notify'].map((name) => ({ name, schema: undefined }));
+  it.each([
+    ['no tool named: the first offered', 'what happened to order 1042?', 'lookup_order'],
+    ['the tool the prompt names', 'then use archive_case for it', 'archive_case'],
+    ['the earliest of two named', 'notify, then archive_case', 'notify'],
+  ])('%s', (_n, text, expected) => {
+    expect(chooseTool(tools, text)?.name).toBe(expected);
+  });
+  it('none offered: no call', () => {
+    expect(chooseTool([], 'use notify')).toBeUndefined();
   });
 });
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startStack, type Stack } from '../helpers/stack.js';
 // @ts-expect-error: a plain ESM example module without type declarations
-import { ClientCredentials, refreshMarginMs, TokenError } from '../../examples/lib/client-credentials.mjs';
+import { ClientCredentials, refreshMarginMs, retryAfterMs, TokenError } from '../../examples/lib/client-credentials.mjs';
 
 const SECRET = 'kafka-secret-0123456789 +:%';
 let stack: Stack;
@@ -84,6 +84,38 @@ describe('ClientCredentials (examples/lib)', () => {
     const r = await always401(`${stack.url}/v1/models`, {});
     expect(r.status).toBe(401);
     expect(sent).toBe(2);
+  });
+
+  it('lets the SDK retry a short retry-after, and fails a quota wait of hours at once instead of sleeping through it', async () => {
+    const cc = new ClientCredentials({ tokenUrl, clientId: 'kafka-enricher', clientSecret: SECRET });
+    const ok = { id: 'c', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'done' }, finish_reason: 'stop' }] };
+    const quota = (retryAfter: string) =>
+      new Response('{"error":{"message":"Rate limit reached","type":"rate_limit_exceeded","code":"SLUICE_QUOTA_EXCEEDED"}}', { status: 429, headers: { 'retry-after': retryAfter, 'content-type': 'application/json' } });
+    const scripted = (first: Response) => {
+      const f = Object.assign(async () => (f.calls++ === 0 ? first : Response.json(ok)), { calls: 0 });
+      return f;
+    };
+    const short = scripted(quota('0.01'));
+    const client = (f: typeof fetch) => new OpenAI({ baseURL: 'http://sluice.invalid/v1', apiKey: 'x', fetch: cc.fetchWithAuth(f), maxRetries: 3 });
+    const res = await client(short).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.choices[0].message.content).toBe('done');
+    expect(short.calls).toBe(2);
+
+    const long = scripted(quota('32400'));
+    const started = Date.now();
+    const err = await client(long).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('SLUICE_QUOTA_EXCEEDED');
+    expect(long.calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('reads retry-after-ms, retry-after in seconds and as an HTTP date', () => {
+    const now = Date.parse('2026-12-02T08:00:00Z');
+    expect(retryAfterMs(new Headers({ 'retry-after-ms': '250', 'retry-after': '9' }), now)).toBe(250);
+    expect(retryAfterMs(new Headers({ 'retry-after': '2' }), now)).toBe(2000);
+    expect(retryAfterMs(new Headers({ 'retry-after': 'Wed, 02 Dec 2026 09:00:00 GMT' }), now)).toBe(3_600_000);
+    expect(retryAfterMs(new Headers({}), now)).toBeUndefined();
   });
 
   it('names the OAuth error of a refused client, never its secret', async () => {

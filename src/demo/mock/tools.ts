@@ -1,4 +1,5 @@
-// Tool calls: when the request offers tools, the mock "calls" the first one with arguments built from its schema.
+// Tool calls: when the request offers tools, the mock "calls" one with arguments built from its schema: the tool
+// the last user turn names (as a real model follows "use lookup_order"), else the first one offered.
 import type { MockBehaviour } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -9,23 +10,37 @@ export interface ToolCall {
   arguments: string;
 }
 
-interface ToolSpec {
+export interface ToolSpec {
   name: string;
   schema: Json | undefined;
 }
 
-/** The tool to call in each API's own tools shape, or undefined when tools are absent or ruled out. */
-function firstTool(json: Json): ToolSpec | undefined {
+/** The tools offered, in each API's own tools shape. */
+function offeredTools(json: Json): ToolSpec[] {
   const tools = json.tools;
-  if (!Array.isArray(tools) || tools.length === 0) return undefined;
+  if (!Array.isArray(tools)) return [];
+  const out: ToolSpec[] = [];
   for (const raw of tools as Json[]) {
     // Chat completions nest the function; the responses API and Anthropic keep it flat.
     const fn = (raw?.function as Json | undefined) ?? raw;
     if (typeof fn?.name !== 'string') continue;
-    const schema = (fn.parameters ?? fn.input_schema) as Json | undefined;
-    return { name: fn.name, schema };
+    out.push({ name: fn.name, schema: (fn.parameters ?? fn.input_schema) as Json | undefined });
   }
-  return undefined;
+  return out;
+}
+
+/** The offered tool whose name `text` mentions (the earliest mention), else the first one offered. */
+export function chooseTool(tools: ToolSpec[], text: string): ToolSpec | undefined {
+  let chosen: ToolSpec | undefined;
+  let at = Infinity;
+  for (const t of tools) {
+    const i = text.indexOf(t.name);
+    if (i !== -1 && i < at) {
+      chosen = t;
+      at = i;
+    }
+  }
+  return chosen ?? tools[0];
 }
 
 function choiceForbidsTools(choice: unknown): boolean {
@@ -65,7 +80,7 @@ export function argumentsFor(schema: Json | undefined, text: string): Json {
 /** The call to make, or undefined to answer in text. `afterTool`: the turn ends with a tool result. */
 export function planToolCall(json: Json, behaviour: MockBehaviour, text: string, afterTool: boolean): ToolCall | undefined {
   if (behaviour.tools === 'none' || afterTool || choiceForbidsTools(json.tool_choice)) return undefined;
-  const tool = firstTool(json);
+  const tool = chooseTool(offeredTools(json), text);
   if (tool === undefined) return undefined;
   return { name: tool.name, arguments: JSON.stringify(argumentsFor(tool.schema, text)) };
 }
