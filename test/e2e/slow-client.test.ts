@@ -14,6 +14,11 @@ afterAll(async () => stack?.close());
 const DELTAS = 40_000;
 const delta = (i: number) => `${String(i).padStart(6, '0')} lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor `;
 
+async function pauses(): Promise<number> {
+  const metrics = await (await request(`${stack.url}/metrics`)).body.text();
+  return Number(/sluice_backpressure_pauses_total\{connection="openai"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+}
+
 describe('slow client', () => {
   it('pauses upstream while the client does not read, then delivers everything', async () => {
     const token = await stack.token(['analysts']);
@@ -23,8 +28,9 @@ describe('slow client', () => {
     const port = Number(new URL(stack.url).port);
     const socket = connect(port, '127.0.0.1');
     socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    socket.pause(); // read nothing for a while
-    await new Promise((r) => setTimeout(r, 1500));
+    socket.pause(); // read nothing until Sluice had to pause upstream (a fixed wait is too short on a busy machine)
+    const deadline = Date.now() + 20_000;
+    while ((await pauses()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const chunks: Buffer[] = [];
     socket.on('data', (d) => chunks.push(d));
     socket.resume();
@@ -41,8 +47,6 @@ describe('slow client', () => {
     expect(content.replace(/\D/g, '')).not.toContain('4111111111111111');
     expect(content.endsWith(' end')).toBe(true);
 
-    const metrics = await (await request(`${stack.url}/metrics`)).body.text();
-    const paused = /sluice_backpressure_pauses_total\{connection="openai"\} (\d+)/.exec(metrics);
-    expect(Number(paused?.[1] ?? 0)).toBeGreaterThan(0);
-  }, 30_000);
+    expect(await pauses()).toBeGreaterThan(0);
+  }, 45_000);
 });

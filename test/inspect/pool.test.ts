@@ -67,7 +67,8 @@ describe('inspection pool', () => {
 
   it('fails closed when a task exceeds the timeout', async () => {
     const metrics = createMetrics();
-    inspector = createInspector(cfg({ taskTimeoutMs: 200 }), metrics, { workerFile: faulty });
+    // Long enough for a fresh worker to start on a busy machine (the recovery below runs under the same timeout).
+    inspector = createInspector(cfg({ taskTimeoutMs: 2000 }), metrics, { workerFile: faulty });
     await expect(inspector.inspect({ body: body('x'), contentType: 'json', profile, session: 'hang' })).rejects.toMatchObject({ code: 'SLUICE_INSPECTION_FAILED' });
     expect(await metrics.render()).toContain('reason="timeout"');
     // The pool recovers: the next task runs on a fresh worker.
