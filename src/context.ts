@@ -2,6 +2,7 @@
 import type { Decision, Finding, FindingSummary, Identity, ProviderKind, TokenUsage, AuditDecision } from './types.js';
 import type { SluiceError } from './errors.js';
 import type { AuditCopies, InspectionProfile } from './inspect/api.js';
+import type { ExchangeTrace } from './observe/tracing.js';
 
 export interface RouteMatch {
   /** Connection name from config. */
@@ -78,6 +79,8 @@ export interface RequestContext {
   /** Set when the client went away before the exchange completed. */
   clientAborted: boolean;
   timings: Timings;
+  /** The exchange's spans, only while tracing is on (never set otherwise: the context keeps its shape). */
+  trace?: ExchangeTrace;
 }
 
 export function createContext(init: {

@@ -7,6 +7,7 @@ import type { Router } from './upstream/routes.js';
 import type { Upstream } from './upstream/pools.js';
 import type { Logger } from './observe/logger.js';
 import type { Metrics } from './observe/metrics.js';
+import type { Tracing } from './observe/tracing.js';
 import type { AdminRoutes, ReadinessCheck, ApprovalStep, AuditStep, AuthenticateStep, InspectStep, PolicyStep, ResponseStep, Verdict } from './ports.js';
 import type { InspectionProfile } from './inspect/api.js';
 import type { TokenVault } from './inspect/vault.js';
@@ -22,6 +23,8 @@ export interface GatewayDeps {
   config: SluiceConfig;
   logger: Logger;
   metrics: Metrics;
+  /** OpenTelemetry spans; absent when tracing is off (then nothing on the path touches it). */
+  tracing?: Tracing;
   router: Router;
   upstreams: Map<string, Upstream>;
   auth: AuthenticateStep;
@@ -62,7 +65,7 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/json']];
 
 export function createGateway(deps: GatewayDeps): Gateway {
-  const { config, logger, metrics, router } = deps;
+  const { config, logger, metrics, router, tracing } = deps;
   // The per-exchange line is the hot log path: skip building it when info is off.
   const logInfo = logger.isLevelEnabled('info');
   let inFlight = 0;
@@ -111,7 +114,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       finishTimings(ctx);
       observe(ctx);
       ended();
-      return deps.audit.exchange(ctx);
+      const ta = tracing ? performance.now() : 0;
+      const written = deps.audit.exchange(ctx);
+      tracing?.end(ctx, ta, written);
+      return written;
     };
     // The body must be read from the first tick: uWS only delivers chunks to a registered onData.
     let bodyPromise: Promise<Uint8Array> | undefined;
@@ -139,6 +145,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         }
       }
 
+      if (tracing) tracing.begin(ctx);
       provider = router.guessProvider(x.path, x.headers);
       const route = router.resolve(x.method, x.path, x.query);
       ctx.route = route;
@@ -147,6 +154,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const t0 = performance.now();
       ctx.identity = await deps.auth.authenticate(x.headers, x.remoteAddress);
       ctx.timings.authMs = performance.now() - t0;
+      tracing?.step(ctx, 'sluice.authenticate', t0, t0 + ctx.timings.authMs);
       const profile = deps.policy.profileFor(ctx.identity, route.connection);
       ctx.profile = profile;
       const justification = x.headers['x-sluice-justification'];
@@ -156,7 +164,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const bodyBytes = body.byteLength; // the pool may take (transfer) the buffer
       const { upstreamBody, changed } = await inspectRequest(ctx, profile, body);
 
+      const tp = tracing ? performance.now() : 0;
       const verdict = await deps.policy.decide(ctx);
+      tracing?.step(ctx, 'sluice.policy', tp, performance.now(), { 'sluice.decision': verdict.outcome });
       ctx.decision = verdict;
       if (verdict.maxBodyBytes !== undefined && bodyBytes > verdict.maxBodyBytes) {
         throw new SluiceError('SLUICE_BODY_TOO_LARGE', `Request body exceeds ${verdict.maxBodyBytes} bytes allowed for this caller`);
@@ -172,6 +182,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           // Denied, timed out or cancelled holds waited for a reviewer too: never Sluice's own time.
           ctx.timings.approvalMs = performance.now() - ta;
           held--;
+          tracing?.step(ctx, 'sluice.approval_wait', ta, ta + ctx.timings.approvalMs, { 'sluice.approval.mode': verdict.approval?.mode ?? 'hold' });
         }
         ctx.auditDecision = 'approved';
       } else if (verdict.outcome === 'block') {
@@ -219,6 +230,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       throw new SluiceError('SLUICE_BAD_REQUEST', `Request bodies must not be ${encoding}-encoded; send them uncompressed`);
     }
     const t = performance.now();
+    const size = body.byteLength; // the pool may take (transfer) the buffer
     let result;
     try {
       result = await deps.inspect.inspect({ body, contentType: 'json', profile, session: ctx.identity!.session });
@@ -230,6 +242,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       throw e;
     } finally {
       ctx.timings.inspectMs = performance.now() - t;
+      tracing?.step(ctx, 'sluice.inspect_request', t, t + ctx.timings.inspectMs, { 'sluice.inspect.where': size < config.inspection.inlineBelowBytes ? 'inline' : 'pool', 'sluice.inspect.bytes': size });
     }
     assertRequestShape(ctx.route!, result.meta);
     ctx.model = result.meta.model;
@@ -251,7 +264,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const upstream = deps.upstreams.get(route.connection)!;
     const tSend = performance.now();
     const sink = createRelaySink(x, {
-      filterFor: (status, headers) => deps.response?.filterFor(ctx, profile, status, headers) ?? null,
+      filterFor: (status, headers) => {
+        const filter = deps.response?.filterFor(ctx, profile, status, headers) ?? null;
+        return tracing ? tracing.timeFilter(ctx, filter) : filter;
+      },
       extraHeaders: () => {
         ctx.timings.upstreamHeadersMs = performance.now() - tSend;
         const own = performance.now() - ctx.timings.start - ctx.timings.upstreamHeadersMs - (ctx.timings.approvalMs ?? 0);
@@ -278,12 +294,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
           ctx.status = x.started ? status : err.status;
         } else ctx.status = status;
         if (aborted) ctx.clientAborted = true;
+        tracing?.upstreamEnd(ctx, tSend);
         deps.policy.record?.(ctx);
         return done();
       },
     });
     forward(
-      { upstream, method: route.method, path: route.upstreamPath, query: route.query, headers: ctx.headers, requestId: ctx.id, body: body.byteLength ? body : null },
+      { upstream, method: route.method, path: route.upstreamPath, query: route.query, headers: ctx.headers, requestId: ctx.id, body: body.byteLength ? body : null, traceparent: tracing?.upstreamStart(ctx, tSend) },
       sink,
     );
   }

@@ -7,6 +7,7 @@ import type { SluiceConfig } from './config/schema.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
 import { chooseEngine, engineSupportsThreads, type EngineInfo } from './http/engine.js';
+import type { Tracing } from './observe/tracing.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { withIssuer } from './auth/config.js';
 import { ensureDemoIssuer, demoIssuerEntry } from './demo/issuer.js';
@@ -50,6 +51,8 @@ export interface Sluice {
   /** HTTP threads serving the port (`server.threads`; 1: the main thread serves). */
   threads: number;
   metrics: Metrics;
+  /** OpenTelemetry tracing of the main thread's pipeline (`server.threads: 1`), when `telemetry.traces.enabled`. */
+  tracing?: Tracing;
   /** The HTTP front end that runs (uWS or node:http) and why. */
   engine: EngineInfo;
   mock?: MockProvider;
@@ -250,6 +253,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     gateway,
     threads: count,
     metrics,
+    tracing: pipeline?.tracing,
     engine: server.engine,
     mock,
     get egress() {

@@ -4,6 +4,7 @@
 import type { SluiceConfig } from './config/schema.js';
 import type { Logger } from './observe/logger.js';
 import type { Metrics } from './observe/metrics.js';
+import { createTracing, type Tracing } from './observe/tracing.js';
 import { startFrontEnd, type FrontEnd } from './http/engine.js';
 import { createRouter } from './upstream/routes.js';
 import { createUpstreams, closeUpstreams } from './upstream/pools.js';
@@ -26,6 +27,8 @@ export interface PipelineDeps extends Pick<GatewayDeps, 'auth' | 'policy' | 'aud
 export interface Pipeline {
   gateway: Gateway;
   server: FrontEnd;
+  /** This thread's OpenTelemetry tracing (its own provider and exporter), when `telemetry.traces.enabled`. */
+  tracing?: Tracing;
   /** Stops accepting, lets in-flight exchanges finish within `server.shutdownGraceMs`, closes the rest. */
   drain(): Promise<void>;
   /** Closes connections, upstream pools and the inspection pool. */
@@ -41,8 +44,12 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
     const upstreams = createUpstreams(config.connections);
     closers.push(() => closeUpstreams(upstreams));
     const vault = deps.vault;
+    const tracing = createTracing(config.telemetry.traces);
+    // Closed after the gateway's connections (closers run in reverse): the last spans are exported.
+    if (tracing) closers.push(() => tracing.shutdown());
     const gateway = createGateway({
       ...deps,
+      ...(tracing ? { tracing } : {}),
       router: createRouter(config.connections),
       upstreams,
       inspect: inspector,
@@ -56,6 +63,7 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
     return {
       gateway,
       server,
+      tracing,
       drain() {
         drained ??= (async () => {
           gateway.draining = true;

@@ -218,6 +218,12 @@ const telemetry = section({
     jobLabels: def(bool(), false, 'Label `sluice_tokens_total` by job too. Jobs are named by callers: off by default to keep label cardinality bounded.'),
     maxJobs: def(int(1, 10_000), 100, 'With `jobLabels`: distinct jobs labelled per HTTP thread; later jobs are counted as `other`.'),
   }, 'Prometheus metrics (`/metrics`).'),
+  traces: section({
+    enabled: def(bool(), false, 'Export OpenTelemetry traces (one span per exchange, a child per step) over OTLP/HTTP. `OTEL_SDK_DISABLED=true` turns them off.'),
+    endpoint: opt(httpUrl(), { description: 'OTLP/HTTP traces URL. Absent: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`, else `http://localhost:4318/v1/traces`.', examples: ['http://otel-collector:4318/v1/traces'] }),
+    sampleRatio: opt(v.pipe(v.number('expected a number from 0 to 1'), v.minValue(0, 'expected a number from 0 to 1'), v.maxValue(1, 'expected a number from 0 to 1')), { description: 'Share of new traces kept; a caller\'s `traceparent` decision is followed. Absent: `OTEL_TRACES_SAMPLER_ARG` (with `OTEL_TRACES_SAMPLER=traceidratio`), else 1.', examples: [0.1] }),
+    headers: def(dict(str()), {}, { description: 'Headers sent with every export (e.g. a collector token); `OTEL_EXPORTER_OTLP_HEADERS` adds to them.', examples: [{ authorization: 'Bearer ${OTEL_TOKEN}' }], secret: true }),
+  }, 'OpenTelemetry traces (OTLP/HTTP).'),
 }, 'Metrics and traces.');
 
 const logging = section({

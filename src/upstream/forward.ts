@@ -26,6 +26,8 @@ export interface ForwardRequest {
   headers: Record<string, string>;
   requestId: string;
   body: Uint8Array | null;
+  /** Replaces the caller's `traceparent` with Sluice's upstream span (tracing on). */
+  traceparent?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export function forward(req: ForwardRequest, sink: ResponseSink): () => void {
   }
   const headers = upstreamRequestHeaders(req.headers, conn, req.requestId);
   if (req.body) headers['content-length'] = String(req.body.byteLength);
+  if (req.traceparent) headers.traceparent = req.traceparent;
   let controller: Dispatcher.DispatchController | undefined;
   let started = false;
   let done = false;
