@@ -53,6 +53,8 @@ export type Check = { ok: boolean; detail?: string };
 
 export interface Gateway {
   handle(x: ClientExchange): void;
+  /** The admin listener (`server.admin`): operator endpoints only, everything else 404. */
+  handleAdmin(x: ClientExchange): void;
   /** In-flight exchanges (for graceful shutdown). */
   readonly inFlight: number;
   draining: boolean;
@@ -63,11 +65,13 @@ export interface Gateway {
 const TOKEN_TTL_MS = 24 * 3600 * 1000;
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/json']];
+const OPERATIONS = new Set(['/healthz', '/readyz', '/metrics']);
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, logger, metrics, router, tracing } = deps;
   // The per-exchange line is the hot log path: skip building it when info is off.
   const logInfo = logger.isLevelEnabled('info');
+  const adminListener = config.server.admin !== undefined;
   let inFlight = 0;
   let held = 0;
   metrics.inFlight.track({}, () => inFlight);
@@ -86,6 +90,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     handle: function handleExchange(x) {
       void handle(x);
     },
+    handleAdmin: function handleAdminExchange(x) {
+      const ctx = createContext({ id: randomUUID(), method: x.method, path: x.path, headers: x.headers, remoteAddress: x.remoteAddress });
+      if (OPERATIONS.has(x.path)) return operations(x, ctx);
+      respondError(x, ctx, 'openai', new SluiceError('SLUICE_NOT_FOUND', `The admin listener serves ${[...OPERATIONS].join(', ')} only`), false);
+    },
     get inFlight() {
       return inFlight;
     },
@@ -103,7 +112,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       remoteAddress: x.remoteAddress,
     });
     if (x.framingError) return refuseFraming(x, ctx, x.framingError);
-    if (x.path === '/healthz' || x.path === '/readyz' || x.path === '/metrics') return operations(x, ctx);
+    // With an admin listener (server.admin) the operator endpoints are served there only: here they are unknown routes.
+    if (!adminListener && OPERATIONS.has(x.path)) return operations(x, ctx);
 
     started();
     let provider: ProviderKind = 'openai';
@@ -415,6 +425,31 @@ function withUsageRequested(ctx: RequestContext, body: Uint8Array): Uint8Array {
 export function readinessReport(checks: Record<string, Check>): { status: number; contentType: string; body: string } {
   const ready = Object.values(checks).every((c) => c.ok);
   return { status: ready ? 200 : 503, contentType: 'application/json', body: JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }) };
+}
+
+/**
+ * The admin listener's handler on the main thread while HTTP threads serve the traffic (`server.admin` with
+ * `server.threads` > 1): /readyz and /metrics come from the owner, which assembles them from every thread.
+ */
+export function adminHandler(answer: (path: '/readyz' | '/metrics') => Promise<{ status: number; contentType: string; body: string }>): (x: ClientExchange) => void {
+  return function handleAdminExchange(x) {
+    const path = x.path;
+    if (path === '/healthz') return x.respond(200, JSON_HEADERS, '{"status":"ok"}');
+    const id = randomUUID();
+    if (path !== '/readyz' && path !== '/metrics') {
+      const e = new SluiceError('SLUICE_NOT_FOUND', `The admin listener serves ${[...OPERATIONS].join(', ')} only`);
+      return x.respond(e.status, [...JSON_HEADERS, ['x-request-id', id]], errorBody(e, 'openai'));
+    }
+    answer(path).then(
+      (out) => {
+        if (!x.aborted) x.respond(out.status, [['content-type', out.contentType], ['x-request-id', id]], path === '/readyz' ? withRequestId(out.body, id) : out.body);
+      },
+      (err: unknown) => {
+        const e = toSluiceError(err);
+        if (!x.aborted) x.respond(e.status, JSON_HEADERS, errorBody(e, 'openai'));
+      },
+    );
+  };
 }
 
 /** Appends the request id to a /readyz body (`{...}` → `{...,"requestId":"…"}`). */

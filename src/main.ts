@@ -6,7 +6,8 @@ import { loadConfigFile, type LoadedConfig } from './config/load.js';
 import type { SluiceConfig } from './config/schema.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
-import { chooseEngine, engineSupportsThreads, type EngineInfo } from './http/engine.js';
+import { chooseEngine, engineSupportsThreads, startFrontEnd, type EngineInfo, type FrontEnd } from './http/engine.js';
+import { adminHandler } from './gateway.js';
 import type { Tracing } from './observe/tracing.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { withIssuer } from './auth/config.js';
@@ -44,6 +45,8 @@ export interface GatewayView {
 export interface Sluice {
   port: number;
   url: string;
+  /** The admin listener's URL (`server.admin`): /metrics, /healthz, /readyz. */
+  adminUrl?: string;
   /** The reviewer console, unless `console.enabled: false`. */
   consoleUrl?: string;
   config: SluiceConfig;
@@ -224,6 +227,15 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
         },
       }
     : pipeline!.gateway;
+  let adminServer: FrontEnd | undefined;
+  if (config.server.admin) {
+    const { admin: a, ...rest } = config.server;
+    const operations = threads;
+    const handle = operations ? adminHandler((path) => operations.operations(path)) : pipeline!.gateway.handleAdmin;
+    adminServer = await startFrontEnd({ ...rest, host: a.host, port: a.port, engine: 'node', tls: undefined }, handle);
+    const started = adminServer;
+    closers.push(() => started.closeAll());
+  }
   const scheme = config.server.tls ? 'https' : 'http';
   url = `${scheme}://${config.server.host}:${server.port}`;
   const egressCfg = config.egress;
@@ -236,7 +248,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
       logger: logger.child({ component: 'egress' }),
       authenticate: (h, r) => auth.authenticate(h, r),
       // The gateway's own port is no egress destination (its /metrics, /sluice/* routes) unless a rule names it.
-      selfListeners: [{ host: config.server.host, port: server.port }],
+      selfListeners: [{ host: config.server.host, port: server.port }, ...(adminServer && config.server.admin ? [{ host: config.server.admin.host, port: adminServer.port }] : [])],
     });
     admin.add(createShadowRoutes({ summary: () => egress!.summary(), authorizeReviewer }));
     closers.push(() => egress!.close());
@@ -248,6 +260,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
   return {
     port: server.port,
     url,
+    adminUrl: adminServer && config.server.admin ? `http://${config.server.admin.host}:${adminServer.port}` : undefined,
     consoleUrl,
     config,
     gateway,

@@ -37,6 +37,13 @@ const server = section({
     }),
     'Terminate TLS (uWS `SSLApp`).',
   ),
+  admin: opt(
+    obj({
+      host: def(str(), '127.0.0.1', 'Listen address of the admin listener.'),
+      port: req(int(0, 65535), { description: 'Port of the admin listener; `0` picks a free port.', examples: [9090] }),
+    }),
+    'A separate plain-HTTP listener (node:http) for `/metrics`, `/healthz` and `/readyz`; the traffic port then answers them 404.',
+  ),
 }, 'The HTTP listener.');
 
 const demo = section({

@@ -52,6 +52,8 @@ export interface HttpThreads {
   readonly count: number;
   /** Exchanges in flight on every thread. */
   readonly inFlight: number;
+  /** /readyz and /metrics for the whole instance, assembled from every thread (the admin listener serves them). */
+  operations(path: '/readyz' | '/metrics'): Promise<OperationsAnswer>;
   /** Every thread switches to these policy files. */
   reloadPolicy(sources: PolicySource[]): void;
   /** Stop accepting on every thread and wait until their exchanges end (or the grace period runs out). */
@@ -205,6 +207,7 @@ export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpTh
         for (let i = 0; i < count; i++) n += Atomics.load(inFlight, i);
         return n;
       },
+      operations: (path) => (path === '/metrics' ? renderMetrics() : readiness()),
       reloadPolicy(sources) {
         for (const t of threads) if (t.alive) t.ch.notify(CALLS.policy, sources);
       },

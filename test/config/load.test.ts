@@ -50,7 +50,7 @@ describe('config loading', () => {
     expect(problems(text)).toEqual([
       '/etc/sluice.yaml:2:10: logging.level: expected one of: fatal, error, warn, info, debug, trace, silent, found "loud"',
       '/etc/sluice.yaml:4:9: server.port: expected an integer from 0 to 65535, found -1',
-      '/etc/sluice.yaml:5:3: server.hots: unknown key, did you mean "host"? (expected one of: host, port, engine, threads, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls)',
+      '/etc/sluice.yaml:5:3: server.hots: unknown key, did you mean "host"? (expected one of: host, port, engine, threads, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls, admin)',
     ]);
   });
 
@@ -60,8 +60,8 @@ describe('config loading', () => {
     ['bad env value', `server:\n  port: \${PORT}\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found the value of environment variable PORT`, { KEY: 'k', PORT: 'eighty' }],
     ['bad env boolean', `server:\n  allowSlowFallback: \${SLOW:-maybe}\n${minimal}`, `${F}:2:22: server.allowSlowFallback: expected true or false, found the value of environment variable SLOW`],
     ['unknown top-level key', `serve: {}\n${minimal}`, `${F}:1:1: serve: unknown key, did you mean "server"? (expected one of: server, demo, identity, connections, inspection, policies, audit, approvals, egress, console, stores, logging, telemetry)`],
-    ['misspelt nested key', `server:\n  prot: 1\n${minimal}`, `${F}:2:3: server.prot: unknown key, did you mean "port"? (expected one of: host, port, engine, threads, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls)`],
-    ['wrong case', `server:\n  Port: 1\n${minimal}`, `${F}:2:3: server.Port: unknown key, did you mean "port"? (expected one of: host, port, engine, threads, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls)`],
+    ['misspelt nested key', `server:\n  prot: 1\n${minimal}`, `${F}:2:3: server.prot: unknown key, did you mean "port"? (expected one of: host, port, engine, threads, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls, admin)`],
+    ['wrong case', `server:\n  Port: 1\n${minimal}`, `${F}:2:3: server.Port: unknown key, did you mean "port"? (expected one of: host, port, engine, threads, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls, admin)`],
     ['wrong type', `server:\n  port: eighty\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found "eighty"`],
     ['quoted number', `server:\n  port: "8080"\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found "8080"`],
     ['out of range', `server:\n  port: 70000\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found 70000`],

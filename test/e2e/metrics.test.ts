@@ -85,3 +85,29 @@ describe('/metrics', () => {
     expect(own).toBeLessThan(waited - 0.5);
   });
 });
+
+describe('admin listener (server.admin)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ config: { server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 2000, admin: { port: 0 } } } });
+  });
+  afterAll(async () => stack?.close());
+
+  it('serves /metrics, /healthz and /readyz there, refuses them on the traffic port, and serves nothing else', async () => {
+    const admin = stack.sluice.adminUrl!;
+    expect(admin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(new URL(admin).port).not.toBe(String(stack.sluice.port));
+    for (const path of ['/metrics', '/healthz', '/readyz']) {
+      const res = await request(`${admin}${path}`);
+      expect(res.statusCode, path).toBe(200);
+      const text = await res.body.text();
+      if (path === '/metrics') expect(parsePrometheusTextFormat(text).some((f) => f.name === 'sluice_requests_total')).toBe(true);
+      const traffic = await request(`${stack.url}${path}`);
+      expect(traffic.statusCode, `traffic ${path}`).toBe(404);
+      await traffic.body.text();
+    }
+    const other = await request(`${admin}/v1/chat/completions`, { method: 'POST', body: '{}' });
+    expect(other.statusCode).toBe(404);
+    expect(((await other.body.json()) as { error: { code: string } }).error.code).toBe('SLUICE_NOT_FOUND');
+  });
+});
