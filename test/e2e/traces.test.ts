@@ -15,7 +15,8 @@ describe('traces (telemetry.traces)', () => {
   beforeAll(async () => {
     otlp = await startOtlpReceiver();
     stack = await startStack({
-      config: { telemetry: { traces: { enabled: true, endpoint: otlp.url, sampleRatio: 1, headers: { authorization: 'Bearer collector-token' } } }, approvals: { rejoinSeconds: 0 } },
+      // One HTTP thread: the test flushes the main thread's exporter (each HTTP thread owns one).
+      config: { server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 2000, threads: 1 }, telemetry: { traces: { enabled: true, endpoint: otlp.url, sampleRatio: 1, headers: { authorization: 'Bearer collector-token' } } }, approvals: { rejoinSeconds: 0 } },
     });
   });
   afterAll(async () => {
