@@ -19,6 +19,28 @@ export interface RouteMatch {
   inspect: boolean;
 }
 
+/** One try at one target of a routed model, as the audit record lists it. */
+export interface RouteAttempt {
+  connection: string;
+  model: string;
+  /** Upstream status, or null when there was no response (connect error, reset, timeout). */
+  status: number | null;
+  error: string | null;
+  ms: number;
+  /** `retried`: another attempt followed; `committed`: its response went to the client; `failed`: the exchange failed. */
+  outcome: 'committed' | 'retried' | 'failed';
+}
+
+/** Set when the request's model is routed (`routes.models`): what it asked for, where it went, every try. */
+export interface RoutingInfo {
+  /** The logical model (an alias resolved to the model it names). */
+  logical: string;
+  /** The target whose response the client got (or the last one tried). */
+  connection?: string;
+  model?: string;
+  attempts: RouteAttempt[];
+}
+
 export interface Timings {
   start: number;
   authMs?: number;
@@ -74,6 +96,7 @@ export interface RequestContext {
   /** Masked response text as relayed (bounded, for audit). */
   maskedResponse?: string;
   usage?: TokenUsage;
+  routing?: RoutingInfo;
   status?: number;
   error?: SluiceError;
   /** Set when the client went away before the exchange completed. */

@@ -50,6 +50,7 @@ export const ERRORS = Object.freeze({
   SLUICE_INTERNAL: spec(500, 'internal', 'server_error', 'api_error'),
   SLUICE_AUDIT_UNAVAILABLE: spec(503, 'internal', 'server_error', 'api_error'),
   SLUICE_UPSTREAM_BUSY: spec(503, 'upstream', 'server_error', 'overloaded_error'),
+  SLUICE_ROUTE_UNAVAILABLE: spec(503, 'upstream', 'server_error', 'overloaded_error'),
   // Never sent (the client is gone): it names the outcome in the audit record and metrics (nginx's 499).
   SLUICE_CLIENT_ABORTED: spec(499, 'client', 'invalid_request_error', 'invalid_request_error'),
 });

@@ -12,6 +12,8 @@ import type { AdminRoutes, ReadinessCheck, ApprovalStep, AuditStep, Authenticate
 import type { InspectionProfile } from './inspect/api.js';
 import type { TokenVault } from './inspect/vault.js';
 import type { ProviderKind } from './types.js';
+import type { RoutingStep } from './routing/step.js';
+import type { RoutePlan } from './routing/router.js';
 import { createContext, type RequestContext } from './context.js';
 import { SluiceError, errorBody, toSluiceError } from './errors.js';
 import { forward } from './upstream/forward.js';
@@ -38,6 +40,8 @@ export interface GatewayDeps {
   readiness?: ReadinessCheck[];
   /** The /metrics text; default: this gateway's own registry (an owner thread passes the merge of every thread's). */
   exposition?: () => Promise<string>;
+  /** Model routing (`routes`): groups of targets, retries, fallbacks. Absent: each request goes to its path's connection. */
+  routing?: RoutingStep;
   /** Where tokens issued by `tokenize` are kept for restore in later responses of the session. */
   vault?: TokenVault & { preload?(session: string): Promise<Map<string, string>> };
   /**
@@ -181,6 +185,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (verdict.maxBodyBytes !== undefined && bodyBytes > verdict.maxBodyBytes) {
         throw new SluiceError('SLUICE_BODY_TOO_LARGE', `Request body exceeds ${verdict.maxBodyBytes} bytes allowed for this caller`);
       }
+      // Policy decided on the logical model; the plan keeps only the targets it also allows (resolved model).
+      const plan = deps.routing?.plan(ctx, verdict);
       if (verdict.outcome === 'approve') {
         if (!deps.approvals) throw new SluiceError('SLUICE_APPROVAL_REQUIRED', 'This request needs approval and no approval service is configured');
         const ta = performance.now();
@@ -205,7 +211,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ctx.auditDecision ??= changed ? 'masked' : 'allowed';
       // A shared vault is read once per exchange, so restoring tokens in the stream never waits on the network.
       if (verdict.restoreTokens && deps.vault?.preload) ctx.sessionTokens = await deps.vault.preload(ctx.identity.session);
-      relay(x, ctx, profile, verdict, upstreamBody, audit);
+      relay(x, ctx, profile, verdict, upstreamBody, audit, plan);
     } catch (err) {
       const e = toSluiceError(err);
       ctx.error = e;
@@ -269,9 +275,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return { upstreamBody: withUsageRequested(ctx, result.body), changed: result.changed };
   }
 
-  function relay(x: ClientExchange, ctx: RequestContext, profile: InspectionProfile, verdict: Verdict, body: Uint8Array, done: () => Promise<void> | undefined): void {
+  function relay(x: ClientExchange, ctx: RequestContext, profile: InspectionProfile, verdict: Verdict, body: Uint8Array, done: () => Promise<void> | undefined, plan?: RoutePlan): void {
     const route = ctx.route!;
-    const upstream = deps.upstreams.get(route.connection)!;
     const tSend = performance.now();
     const sink = createRelaySink(x, {
       filterFor: (status, headers) => {
@@ -299,7 +304,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (err) {
           ctx.error = err;
           ctx.auditDecision = 'failed';
-          metrics.upstreamErrors.inc({ connection: route.connection, code: err.code });
+          metrics.upstreamErrors.inc({ connection: ctx.route!.connection, code: err.code });
           // The record states what the client got: the error status unless a streamed status line already went out.
           ctx.status = x.started ? status : err.status;
         } else ctx.status = status;
@@ -309,10 +314,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
         return done();
       },
     });
-    forward(
-      { upstream, method: route.method, path: route.upstreamPath, query: route.query, headers: ctx.headers, requestId: ctx.id, body: body.byteLength ? body : null, traceparent: tracing?.upstreamStart(ctx, tSend) },
-      sink,
-    );
+    const req = { method: route.method, path: route.upstreamPath, query: route.query, headers: ctx.headers, requestId: ctx.id, body: body.byteLength ? body : null, traceparent: tracing?.upstreamStart(ctx, tSend) };
+    if (plan) deps.routing!.send(ctx, plan, req, sink, (cb) => x.onAbort(cb));
+    else forward({ ...req, upstream: deps.upstreams.get(route.connection)! }, sink);
   }
 
   function respondError(x: ClientExchange, ctx: RequestContext, provider: ProviderKind, e: SluiceError, close: boolean): void {

@@ -11,6 +11,7 @@ import { createUpstreams, closeUpstreams } from './upstream/pools.js';
 import { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
 import { createInspector } from './inspect/pool.js';
 import { createResponseStep } from './response/step.js';
+import { createRouting } from './routing/index.js';
 import { performance } from 'node:perf_hooks';
 import { Gauge } from 'prom-client';
 
@@ -47,9 +48,13 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
     const tracing = createTracing(config.telemetry.traces);
     // Closed after the gateway's connections (closers run in reverse): the last spans are exported.
     if (tracing) closers.push(() => tracing.shutdown());
+    // Model routing state (in flight, breakers, latency) belongs to this pipeline, like its upstream pools.
+    const routing = createRouting(config, upstreams, deps.policy, metrics);
     const gateway = createGateway({
       ...deps,
       ...(tracing ? { tracing } : {}),
+      routing,
+      readiness: routing ? [...(deps.readiness ?? []), routing.router.readiness] : deps.readiness,
       router: createRouter(config.connections),
       upstreams,
       inspect: inspector,

@@ -24,6 +24,12 @@ export interface PolicyStep {
   decide(ctx: RequestContext): Promise<Verdict>;
   /** Account usage after the exchange (token quotas). */
   record?(ctx: RequestContext): void;
+  /**
+   * For a routed request (docs/routing.md): whether it may go to `connection` as `model` (the resolved model) —
+   * policy allows it there with the verdict it gave the logical model, and the body was inspected with that
+   * connection's detectors.
+   */
+  targetCheck?(ctx: RequestContext, verdict: Verdict): (connection: string, model: string) => boolean;
 }
 
 export interface InspectStep {

@@ -31,6 +31,15 @@ export interface AuditLatency {
   overheadMs: number | null;
 }
 
+export interface AuditRouting {
+  /** The model the routes resolved the request's `model` (or alias) to. */
+  logical: string;
+  /** Connection and model of the target whose answer the client got (the last one tried when none answered). */
+  connection: string | null;
+  model: string | null;
+  attempts: Array<{ connection: string; model: string; status: number | null; error: string | null; ms: number; outcome: string }>;
+}
+
 /** What a checkpoint signs: the seq and hash of an earlier record, as a compact JWS (Ed25519). */
 export interface CheckpointInfo {
   seq: number;
@@ -66,6 +75,8 @@ export interface AuditRecord {
   latency: AuditLatency | null;
   /** Small kind-specific facts (e.g. the host of a shadow call). Never raw data. */
   detail: Record<string, string | number | boolean> | null;
+  /** Routed models only (docs/routing.md): the logical model, the target that answered and every attempt. */
+  routing?: AuditRouting;
   checkpoint?: CheckpointInfo;
   /** Hex SHA-256 of the previous record's canonical form (64 zeros for the first record ever). */
   prev: string;
@@ -120,6 +131,16 @@ export function buildExchangeRecord(ctx: RequestContext, opts: ExchangeRecordOpt
     error: ctx.error?.code ?? null,
     aborted: ctx.clientAborted,
     latency: latencyOf(ctx),
+    ...(ctx.routing ? { routing: routingOf(ctx.routing) } : {}),
+  };
+}
+
+function routingOf(r: NonNullable<RequestContext['routing']>): AuditRouting {
+  return {
+    logical: r.logical,
+    connection: r.connection ?? null,
+    model: r.model ?? null,
+    attempts: r.attempts.map((a) => ({ connection: a.connection, model: a.model, status: a.status, error: a.error, ms: a.ms, outcome: a.outcome })),
   };
 }
 

@@ -37,6 +37,7 @@ export function normalize(input: AuditRecordInput | CheckpointDraft, now: Date):
     aborted: input.aborted ?? false,
     latency: input.latency ?? null,
     detail: input.detail ?? null,
+    routing: input.routing,
     checkpoint: 'checkpoint' in input ? input.checkpoint : undefined,
   };
 }

@@ -6,6 +6,7 @@ import { IdentitySchema } from '../auth/config.js';
 import { ApprovalsSchema } from '../approval/config.js';
 import { EgressSchema } from '../shadow/config.js';
 import { ConsoleSchema } from '../console/config.js';
+import { RoutesSchema, checkRoutes } from '../routing/config.js';
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
 // Paths the gateway owns; a connection may not shadow them.
@@ -237,11 +238,13 @@ const logging = section({
   level: def(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'JSON lines on stdout; credentials are redacted.'),
 }, 'Logs.');
 
-export const ConfigSchema = obj({
+export const ConfigSchema = v.pipe(
+  obj({
   server,
   demo,
   identity: IdentitySchema,
   connections,
+  routes: RoutesSchema,
   inspection,
   policies,
   audit,
@@ -251,7 +254,11 @@ export const ConfigSchema = obj({
   stores,
   logging,
   telemetry,
-});
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (dataset.typed) checkRoutes(dataset.value.routes, dataset.value.connections, addIssue);
+  }),
+);
 
 export type SluiceConfig = v.InferOutput<typeof ConfigSchema>;
 export type ServerConfig = SluiceConfig['server'];
@@ -263,3 +270,4 @@ export type InspectionConfig = SluiceConfig['inspection'];
 export type AuditConfig = SluiceConfig['audit'];
 export type StoresConfig = SluiceConfig['stores'];
 export type RedisStoreConfig = NonNullable<StoresConfig['redis']>;
+export type { RoutesConfig } from '../routing/config.js';

@@ -119,6 +119,12 @@ export function createMetrics(opts: MetricsOptions = {}) {
     auditRecords: mirrored(registry, 'sluice_audit_records_total', 'Audit records by outcome: appended (accepted), durable (written and synced), dropped', ['outcome']),
     auditBytes: mirrored(registry, 'sluice_audit_bytes_total', 'Bytes of audit records appended'),
     auditSync: histogram('sluice_audit_fsync_seconds', 'Audit batch write + fdatasync latency', [], FSYNC),
+    routeAttempts: counter('sluice_route_attempts_total', 'Attempts of routed requests by target (connection, model), outcome (committed, retried, failed) and status or error code', ['connection', 'model', 'outcome', 'status']),
+    routeRetries: counter('sluice_route_retries_total', 'Retries of routed requests by the connection that failed and the cause (status or error code)', ['connection', 'reason']),
+    retryBudgetExhausted: counter('sluice_route_retry_budget_exhausted_total', "Retries refused because the failing connection's retry budget was used up", ['connection']),
+    circuitOpened: counter('sluice_circuit_opened_total', 'Times the circuit breaker of a target opened', ['connection', 'model']),
+    circuitState: sampled(registry, 'sluice_circuit_state', 'Circuit breaker per target: 0 closed, 1 half-open, 2 open (the most open of the HTTP threads is what to alert on: max by)', ['connection', 'model']),
+    targetInFlight: sampled(registry, 'sluice_route_target_in_flight', 'Attempts open on a routed target', ['connection', 'model']),
     /** Label values for token usage, bounded (see MetricsOptions). */
     labels: {
       model: cappedLabel(opts.maxModels ?? 64),

@@ -28,6 +28,8 @@ export interface ForwardRequest {
   body: Uint8Array | null;
   /** Replaces the caller's `traceparent` with Sluice's upstream span (tracing on). */
   traceparent?: string;
+  /** A shorter wait for the response headers than the connection's (what is left of a request deadline). */
+  headersTimeoutMs?: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export function forward(req: ForwardRequest, sink: ResponseSink): () => void {
     if (started || done) return;
     abort();
     sink.onError(new SluiceError('SLUICE_UPSTREAM_TIMEOUT', 'Upstream timed out (headers, including the wait for a free connection)'), false);
-  }, conn.headersTimeoutMs);
+  }, req.headersTimeoutMs === undefined ? conn.headersTimeoutMs : Math.min(req.headersTimeoutMs, conn.headersTimeoutMs));
 
   const flow: FlowControl = {
     pause: () => controller?.pause(),

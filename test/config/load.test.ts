@@ -59,7 +59,7 @@ describe('config loading', () => {
     ['unset env var', minimal, `${F}:6:17: connections[0].credential: environment variable KEY is not set and has no default`, {}],
     ['bad env value', `server:\n  port: \${PORT}\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found the value of environment variable PORT`, { KEY: 'k', PORT: 'eighty' }],
     ['bad env boolean', `server:\n  allowSlowFallback: \${SLOW:-maybe}\n${minimal}`, `${F}:2:22: server.allowSlowFallback: expected true or false, found the value of environment variable SLOW`],
-    ['unknown top-level key', `serve: {}\n${minimal}`, `${F}:1:1: serve: unknown key, did you mean "server"? (expected one of: server, demo, identity, connections, inspection, policies, audit, approvals, egress, console, stores, logging, telemetry)`],
+    ['unknown top-level key', `serve: {}\n${minimal}`, `${F}:1:1: serve: unknown key, did you mean "server"? (expected one of: server, demo, identity, connections, routes, inspection, policies, audit, approvals, egress, console, stores, logging, telemetry)`],
     ['misspelt nested key', `server:\n  prot: 1\n${minimal}`, `${F}:2:3: server.prot: unknown key, did you mean "port"? (expected one of: host, port, engine, threads, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls, admin)`],
     ['wrong case', `server:\n  Port: 1\n${minimal}`, `${F}:2:3: server.Port: unknown key, did you mean "port"? (expected one of: host, port, engine, threads, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls, admin)`],
     ['wrong type', `server:\n  port: eighty\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found "eighty"`],
@@ -93,6 +93,17 @@ describe('config loading', () => {
     ['identity section', `identity:\n  issuers:\n    - { issuer: "https://x", jwksUri: "https://x/k", audience: 1 }\n${minimal}`, `${F}:3:64: identity.issuers[0].audience: expected a string or a list of non-empty strings, found 1`],
     ['approvals section', `approvals:\n  bogus: 1\n${minimal}`, `${F}:2:3: approvals.bogus: unknown key (expected one of: defaultTimeoutSeconds, retainSeconds, maxRecords, maxGrants, maxGrantMinutes, promptBytes, rejoinSeconds, publicUrl, webhook)`],
     ['egress section', `egress:\n  enabled: maybe\n${minimal}`, `${F}:2:12: egress.enabled: expected true or false, found "maybe"`],
+    ['route to an unknown connection', `routes:\n  models:\n    m:\n      - connection: nope\n${minimal}`, `${F}:4:21: routes.models.m[0].connection: unknown connection "nope" (expected one of: openai)`],
+    ['route weight', `routes:\n  models:\n    m:\n      - { connection: openai, weight: 0 }\n${minimal}`, `${F}:4:39: routes.models.m[0].weight: expected an integer from 1 to 1000000, found 0`],
+    ['route strategy', `routes:\n  strategy: random\n${minimal}`, `${F}:2:13: routes.strategy: expected one of: weighted, least-in-flight, lowest-latency, found "random"`],
+    ['alias of an unknown model', `routes:\n  models:\n    m: [{ connection: openai }]\n  aliases:\n    fast: n\n${minimal}`, `${F}:5:11: routes.aliases.fast: unknown model "n" (an alias names a key of routes.models)`],
+    ['alias shadows a model', `routes:\n  models:\n    m: [{ connection: openai }]\n  aliases:\n    m: m\n${minimal}`, `${F}:5:8: routes.aliases.m: "m" is a model in routes.models; an alias must be another name`],
+    ['fallback to itself', `routes:\n  models:\n    m: [{ connection: openai }]\n  fallbacks:\n    m: [m]\n${minimal}`, `${F}:5:9: routes.fallbacks.m[0]: "m" cannot fall back to itself`],
+    ['fallback to an unknown model', `routes:\n  models:\n    m: [{ connection: openai }]\n  fallbacks:\n    m: [n]\n${minimal}`, `${F}:5:9: routes.fallbacks.m[0]: unknown model "n" (a fallback names a key of routes.models)`],
+    ['strategy of an unknown model', `routes:\n  strategies:\n    m: weighted\n${minimal}`, `${F}:3:8: routes.strategies.m: unknown model "m" (expected a key of routes.models)`],
+    ['one provider kind per model', `routes:\n  models:\n    m: [{ connection: openai }, { connection: claude }]\n${minimal}  - name: claude\n    provider: anthropic\n    baseUrl: http://x/v1\n`, `${F}:3:47: routes.models.m[1].connection: connection "claude" is anthropic but the other targets of "m" are openai: one provider kind per model`],
+    ['fallback across provider kinds', `routes:\n  models:\n    m: [{ connection: openai }]\n    c: [{ connection: claude }]\n  fallbacks:\n    m: [c]\n${minimal}  - name: claude\n    provider: anthropic\n    baseUrl: http://x/v1\n`, `${F}:6:9: routes.fallbacks.m[0]: "c" is served by anthropic connections, "m" by openai: a fallback keeps the provider kind`],
+    ['empty target list', `routes:\n  models:\n    m: []\n${minimal}`, `${F}:3:8: routes.models.m: must not be empty`],
   ];
   it.each(cases)('%s', (_name, text, expected, env) => {
     const got = problems(text, env ?? { KEY: 'k' });
