@@ -81,16 +81,22 @@ export function dispatch(router: ModelRouter, plan: RoutePlan, req: DispatchRequ
    */
   function nextDelay(t: TargetState, hint: number | undefined, reason: string, now: number): number | null {
     if (attempts >= cfg.maxAttempts) return null;
+    // Another target that can answer now goes first, without waiting; the same target only after a backoff.
+    let wait = 0;
+    if (!router.canTry(plan, tried, now)) {
+      // A few ms past the hint: the target's cool-down must be over when the timer fires. A hint too long to wait
+      // for leaves the target cooling: then only another target can take the retry.
+      const hinted = hint !== undefined && hint <= cfg.maxRetryAfterMs ? hint + 5 : 0;
+      wait = Math.max(hinted, backoffMs(sameTargetRetries, cfg.baseDelayMs, cfg.maxDelayMs));
+      // Nothing that could take it then (the failure opened the only breaker, …): the client gets this answer.
+      if (!router.canTry(plan, undefined, now + wait)) return null;
+    }
+    if (req.deadline !== undefined && now + wait >= req.deadline) return null;
+    // Last, so a retry that is not going to happen takes nothing from the budget.
     if (!router.budget(t.connection).tryRetry(now)) {
       hooks.onRetry?.(t.connection, reason, false);
       return null;
     }
-    // Another target that can answer now goes first, without waiting; the same target only after a backoff.
-    if (router.hasUntried(plan, tried, now)) return 0;
-    if (hint !== undefined && hint > cfg.maxRetryAfterMs) return null;
-    // A few ms past the hint: the target's cool-down must be over when the timer fires.
-    const wait = Math.max(hint === undefined ? 0 : hint + 5, backoffMs(sameTargetRetries, cfg.baseDelayMs, cfg.maxDelayMs));
-    if (req.deadline !== undefined && now + wait >= req.deadline) return null;
     return wait;
   }
 

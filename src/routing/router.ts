@@ -61,8 +61,8 @@ export interface ModelRouter {
   plan(provider: ProviderKind, model: string | undefined, allows?: (connection: string, model: string) => boolean): RoutePlan | undefined;
   /** The next target, reserved (in flight +1, breaker probe taken); `tried` ones only when nothing else is left. */
   pick(plan: RoutePlan, tried: ReadonlySet<TargetState>, now: number): TargetState | undefined;
-  /** Whether a target not tried yet could take an attempt now (no reservation, no round-robin step). */
-  hasUntried(plan: RoutePlan, tried: ReadonlySet<TargetState>, now: number): boolean;
+  /** Whether a target (not in `tried`, when given) could take an attempt at time `at` (no reservation, no step). */
+  canTry(plan: RoutePlan, tried: ReadonlySet<TargetState> | undefined, at: number): boolean;
   /**
    * An attempt on `target` ended: its slot is free; `ok` feeds the breaker (null: no verdict), `latencyMs` the
    * latency average, `coolMs` the provider's retry-after.
@@ -166,8 +166,8 @@ export function createModelRouter(cfg: RoutesConfig, upstreams: ReadonlyMap<stri
       }
       return undefined;
     },
-    hasUntried(plan, tried, now) {
-      for (const tier of plan.tiers) for (const m of tier.members) if (!tried.has(m.target) && available(m.target, now)) return true;
+    canTry(plan, tried, at) {
+      for (const tier of plan.tiers) for (const m of tier.members) if (!tried?.has(m.target) && available(m.target, at)) return true;
       return false;
     },
     release(t, outcome, now) {

@@ -47,6 +47,8 @@ function faultsOnA(model: string): MockBehaviour | undefined {
       return { status: 429, headers: { 'retry-after': '60' } };
     case 'deadline-503':
       return { status: 503, headers: { 'retry-after': '2' } };
+    case 'always-500':
+      return { status: 500 };
     case 'down-a':
       return { status: 503 };
     default:
@@ -125,6 +127,7 @@ beforeAll(async () => {
           slow429: [{ connection: 'a', model: 'slow-429' }],
           deadline: [{ connection: 'a', model: 'deadline-503' }],
           primary: [{ connection: 'a', model: 'down-a' }],
+          broken: [{ connection: 'a', model: 'always-500' }],
           backup: [{ connection: 'b', model: 'backup-b' }],
           mixed: [{ connection: 'a', model: 'gpt-4o-mini-a' }, { connection: 'b', model: 'gpt-4o-mini' }],
           strictmix: [{ connection: 'a', model: 'sm-a' }, { connection: 'b', model: 'sm-b' }],
@@ -274,6 +277,18 @@ describe('model routing', () => {
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect((err as { status: number }).status).toBe(503);
     expect(Date.now() - t0).toBeLessThan(800);
+  });
+
+  it("gives the client the provider's answer when a failure opens the only breaker, then 503 while it is open", async () => {
+    const statusOf = (p: Promise<unknown>) => p.then(() => 200, (e: { status?: number }) => e.status);
+    // 3 attempts each: the 5th failure (minRequests) opens the breaker during the second request.
+    expect(await statusOf(chat('broken'))).toBe(500);
+    expect(await statusOf(chat('broken'))).toBe(500);
+    const err = (await chat('broken').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(err.status).toBe(503);
+    expect(err.message).toContain('No target of model "broken" can take the request now');
+    expect(Number(err.headers?.get('retry-after'))).toBeGreaterThan(20);
+    expect(received(a, 'always-500')).toBe(5);
   });
 
   it('falls back to another model when every target of the first fails', async () => {
