@@ -96,6 +96,8 @@ export interface RequestContext {
   /** Masked response text as relayed (bounded, for audit). */
   maskedResponse?: string;
   usage?: TokenUsage;
+  /** What the exchange cost by the price table (`spend`), when its model has a price and usage was reported. */
+  cost?: { amount: number; currency: string; price: string };
   routing?: RoutingInfo;
   status?: number;
   error?: SluiceError;
