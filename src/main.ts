@@ -121,6 +121,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
   const audit = createAuditStep(config.audit, logger, metrics);
   // Last to close: everything above may still append records while it shuts down.
   closers.unshift(() => audit.close());
+  await audit.started;
   const secret = inspectionSecret(config, logger);
   let quotas: QuotaStore | undefined;
   let redisClient: SharedRedis | undefined;
@@ -180,6 +181,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
   }
 
   const readiness: ReadinessCheck[] = [{ name: 'audit', check: () => audit.health() }];
+  if (audit.db) readiness.push({ name: 'audit_db', check: () => audit.db!.health() });
   if (redisClient && config.stores.redis) {
     const client = redisClient;
     const failOpen = config.stores.redis.failOpen;

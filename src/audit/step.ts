@@ -10,6 +10,7 @@ import type { RequestContext } from '../context.js';
 import { createAuditWriter, type AuditWriter } from './writer.js';
 import { auditBodies } from './redact.js';
 import { buildExchangeRecord, type AuditRecordInput, type ExchangeRecordOptions } from './record.js';
+import type { PostgresSink } from './db/sink.js';
 
 export interface GatewayAudit extends AuditStep {
   /** Records that are not exchanges (approval decisions, shadow calls). */
@@ -26,6 +27,10 @@ export interface GatewayAudit extends AuditStep {
   readonly writer: AuditWriter | undefined;
   /** For /readyz: whether records are being made durable, and the last failure while they are not. */
   health(): { ok: boolean; detail?: string };
+  /** Resolves once the optional database sink has checked its schema (rejects on a wrong schema version). */
+  readonly started: Promise<void>;
+  /** The PostgreSQL sink, when `audit.sinks` lists postgres (after `started`). */
+  readonly db: PostgresSink | undefined;
   close(): Promise<void>;
 }
 
@@ -47,6 +52,8 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger, metrics?: Metr
       appendExchange: () => undefined,
       onRefusingChange() {},
       health: () => ({ ok: true, detail: 'disabled' }),
+      started: Promise.resolve(),
+      db: undefined,
       async close() {},
     };
   }
@@ -77,6 +84,20 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger, metrics?: Metr
   }
   const strict = cfg.fsync === 'always';
   const opts = exchangeRecordOptions(cfg);
+  let db: PostgresSink | undefined;
+  const started = cfg.sinks.includes('postgres') && cfg.postgres ? startDb(cfg.postgres) : Promise.resolve();
+  // A failed start is reported by whoever awaits `started` (main.ts); never an unhandled rejection here.
+  started.catch(() => undefined);
+
+  // The database sink follows the files (src/audit/db/): it never sits on the request path.
+  async function startDb(pgCfg: NonNullable<AuditConfig['postgres']>): Promise<void> {
+    const { createPostgresSink } = await import('./db/sink.js');
+    const sink = await createPostgresSink(pgCfg, { dir: cfg.dir, instance: cfg.instance, durableSeq: () => writer.stats.durableSeq, logger: log });
+    db = sink;
+    metrics?.auditDbLagRecords.track({}, () => sink.stats.lagRecords);
+    metrics?.auditDbLagSeconds.track({}, () => sink.stats.lagSeconds);
+    metrics?.auditDbShipped.track({}, () => sink.stats.shipped);
+  }
 
   function lost(ctx: { id: string }, err?: unknown): Promise<void> | undefined {
     metrics?.auditFailures.inc({ outcome: refuse ? 'refused' : 'served_without_record' });
@@ -96,6 +117,7 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger, metrics?: Metr
     }
     // Dropped (backlog full while the disk fails): no record will ever exist for this exchange.
     if (seq < 0) return lost(ctx);
+    db?.notify();
     // `always`: the client sees the end of a response only once its record is on disk (no loss window).
     if (strict) return writer.flush().catch((err: unknown) => lost(ctx, err));
     return undefined;
@@ -125,7 +147,15 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger, metrics?: Metr
       const e = writer.stats;
       return { ok: !refuse, detail: `writes failing (${e.writeErrors} errors, ${e.pendingBytes} bytes pending)` };
     },
-    close: () => writer.close(),
+    started,
+    get db() {
+      return db;
+    },
+    async close() {
+      await writer.close();
+      await started.catch(() => undefined);
+      await db?.close();
+    },
   };
 }
 

@@ -2,7 +2,7 @@
 // and checkpoint signatures. Each problem names file:line; memory stays bounded (a window of recent hashes).
 import type { KeyObject } from 'node:crypto';
 import { checkCheckpointSignature } from './keys.js';
-import { readLines } from './read.js';
+import { readLines, type AuditLine } from './read.js';
 import { GENESIS_HASH, type CheckpointInfo } from './record.js';
 import { computeHash } from './seal.js';
 
@@ -60,6 +60,8 @@ export interface LastCheckpoint {
 
 export interface VerifyOptions {
   dir: string;
+  /** Lines to verify instead of the files in `dir` (the database store: one instance's rows in seq order). */
+  lines?: AsyncIterable<AuditLine>;
   publicKey?: KeyObject;
   maxIssues?: number;
 }
@@ -90,7 +92,7 @@ export async function verifyAuditLog(opts: VerifyOptions): Promise<VerifyReport>
     if (report.issues.length < maxIssues) report.issues.push({ file, line, severity, code, message });
   }
 
-  for await (const l of readLines(opts.dir)) {
+  for await (const l of opts.lines ?? readLines(opts.dir)) {
     if (l.file !== currentFile) {
       currentFile = l.file;
       report.files++;

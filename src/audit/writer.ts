@@ -30,6 +30,8 @@ export interface AuditWriterStats {
   /** Records dropped since the last gap marker (the next marker will carry them). */
   unmarkedDrops: number;
   seq: number;
+  /** Highest seq written and fdatasync'ed (what a shipper may copy elsewhere). */
+  durableSeq: number;
   file: string;
 }
 
@@ -194,6 +196,8 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
         healthy: sink.healthy,
         unmarkedDrops: gap.count,
         seq,
+        // Lines are written in seq order, one seq each, from the seq recovered at start.
+        durableSeq: tail.seq + sink.durableLines,
         file: file.name,
       };
     },

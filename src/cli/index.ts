@@ -18,8 +18,9 @@ commands:
   token --group G [--sub S] [--job J] [--ttl SECONDS] [--dir DIR]
                                  mint a demo token (demo mode)
   policy check|explain ...       validate policies / explain a decision
-  audit verify|search|replay|tail ...
-                                 verify and read the audit trail
+  audit verify|search|replay|ship|tail ...
+                                 verify and read the audit trail (local files or --db)
+  db migrate|status [--db URL]   apply / show the PostgreSQL audit store's schema
   approvals list|show|approve|deny ...
                                  review held requests through the reviewer API
   shadow scan FILE... [--format table|json]
@@ -91,6 +92,14 @@ const COMMANDS: Record<string, Command> = {
       const dir = quietly(() => loadConfigFile(config.file).config.audit.dir);
       if (!process.env.SLUICE_AUDIT_DIR && dir) process.env.SLUICE_AUDIT_DIR = dir;
       return (await import('../audit/cli.js')).auditCommand(argv);
+    },
+  },
+  db: {
+    usage: async () => (await import('../audit/db/cli.js')).DB_USAGE + CONFIG_NOTE,
+    config: true,
+    async run(argv, config) {
+      const pgCfg = quietly(() => loadConfigFile(config.file).config.audit.postgres);
+      return (await import('../audit/db/cli.js')).dbCommand(argv, undefined, pgCfg);
     },
   },
   approvals: {

@@ -174,7 +174,7 @@ const policies = section({
   secret: def(str(), '', { description: 'HMAC key for `hash` and `tokenize`; set it in production or tokens change on restart.', examples: ['${SLUICE_INSPECTION_SECRET}'], secret: true }),
 }, 'Where policies come from.');
 
-const audit = section({
+const audit = v.pipe(section({
   enabled: def(bool(), true, 'Write the audit trail.'),
   dir: def(str(), '.sluice/audit', 'Hash-chained JSONL files.'),
   fsync: def(oneOf(['always', 'group']), 'group', '`always`: fsync every batch; `group`: batch for `groupCommitMs`.'),
@@ -187,7 +187,18 @@ const audit = section({
   signingKeyFile: opt(text(), { description: 'Ed25519 PKCS8 PEM (`sluice keys generate`); without it no checkpoints are written.', examples: ['keys/audit-signing.key.pem'] }),
   onFailure: def(oneOf(['refuse', 'serve']), 'refuse', 'When a record cannot be made durable (disk full, read-only, I/O error): `refuse` answers 503 `SLUICE_AUDIT_UNAVAILABLE` before anything is forwarded until writes succeed again; `serve` keeps serving and leaves a `gap` record that `sluice audit verify` reports.'),
   maxPendingBytes: def(int(65_536), 64 * MiB, 'Records waiting for the disk beyond this are dropped (counted, and marked by a `gap` record).'),
-}, 'The tamper-evident audit trail.');
+  sinks: def(v.pipe(list(oneOf(['file', 'postgres'])), v.check((s) => s.includes('file'), 'must include file (the local files are the durability point)')), ['file'], 'Where records go: `file` always (the durability point); `postgres` also ships them to `audit.postgres` (docs/audit-postgres.md).'),
+  instance: opt(pattern(/^[A-Za-z0-9._:-]{1,128}$/, '1-128 characters of A-Z a-z 0-9 . _ : -'), { description: 'This instance\'s chain in the shared store; default: an id made once and kept in `dir`/instance.', examples: ['gw-eu-1'] }),
+  postgres: opt(obj({
+    url: req(text(), { description: 'PostgreSQL connection URL.', examples: ['postgres://sluice:${PGPASSWORD}@db.internal:5432/sluice'], secret: true }),
+    table: def(pattern(/^[a-z_][a-z0-9_]{0,39}$/, 'a lower-case SQL identifier'), 'sluice_audit', 'Table name (also the prefix of its partitions and helper tables).'),
+    batchMaxRecords: def(int(1, 10_000), 500, 'Records per insert at most.'),
+    batchMaxMs: def(int(1, 60_000), 200, 'Longest a durable record waits before its batch is sent.'),
+    retentionDays: def(int(0, 36_500), 0, 'Days kept in the database (whole daily partitions are dropped); `0` keeps everything. The local files are not touched.'),
+  }), 'The shared PostgreSQL audit store (`sinks: [file, postgres]`); apply its schema with `sluice db migrate`.'),
+}, 'The tamper-evident audit trail.'), v.rawCheck(({ dataset, addIssue }) => {
+  if (dataset.typed && dataset.value.sinks.includes('postgres') && !dataset.value.postgres) addIssue({ message: 'is required when sinks lists postgres', path: at('postgres') });
+}));
 
 const redisUrl = () => v.pipe(text(), v.check((s) => /^rediss?:\/\//.test(s), 'expected a redis:// or rediss:// URL'));
 const redis = v.pipe(

@@ -127,6 +127,9 @@ export function createMetrics(opts: MetricsOptions = {}) {
     circuitOpened: counter('sluice_circuit_opened_total', 'Times the circuit breaker of a target opened', ['connection', 'model']),
     circuitOpen: sampled(registry, 'sluice_circuit_open', 'HTTP threads on which the circuit breaker of a target is open or half-open (0: closed everywhere)', ['connection', 'model']),
     targetInFlight: sampled(registry, 'sluice_route_target_in_flight', 'Attempts open on a routed target', ['connection', 'model']),
+    auditDbLagRecords: sampled(registry, 'sluice_audit_db_lag_records', 'Durable audit records not yet in the PostgreSQL store'),
+    auditDbLagSeconds: sampled(registry, 'sluice_audit_db_lag_seconds', 'Seconds since the PostgreSQL store last held every durable audit record (0 while it does)'),
+    auditDbShipped: mirrored(registry, 'sluice_audit_db_shipped_records_total', 'Audit records this process inserted into the PostgreSQL store'),
     /** Label values for token usage, bounded (see MetricsOptions). */
     labels: {
       model: cappedLabel(opts.maxModels ?? 64),
