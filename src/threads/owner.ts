@@ -70,7 +70,9 @@ interface Thread {
   ready: Promise<ThreadReady>;
 }
 
+/** A dead thread is replaced after 1 s, doubling up to 30 s while replacements keep failing to start. */
 const RESTART_DELAY_MS = 1000;
+const RESTART_DELAY_MAX_MS = 30_000;
 
 export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpThreads> {
   const { config, state, logger, metrics, count } = opts;
@@ -83,6 +85,7 @@ export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpTh
   const threads: Thread[] = [];
   let closing = false;
   const holds = new Map<string, { cancelled: boolean; cbs: Array<() => void> }>();
+  const restartDelay: number[] = new Array(count).fill(RESTART_DELAY_MS);
 
   function spawn(index: number): Thread {
     Atomics.store(inFlight, index, 0);
@@ -105,12 +108,23 @@ export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpTh
       for (const [k, h] of holds) if (k.startsWith(`${index}:`)) cancelHold(k, h);
       if (closing) return;
       logger.error({ thread: index, code }, 'HTTP thread exited; starting another');
+      const delay = restartDelay[index]!;
       setTimeout(() => {
         if (closing) return;
         const next = spawn(index);
         threads[index] = next;
-        next.ready.catch((err: Error) => logger.error({ thread: index, err: err.message }, 'HTTP thread restart failed'));
-      }, RESTART_DELAY_MS).unref();
+        next.ready.then(
+          () => {
+            restartDelay[index] = RESTART_DELAY_MS;
+            // A replacement starts with the instance's current audit state.
+            if (state.audit.refusing) next.ch.notify(CALLS.auditRefusing, true);
+          },
+          (err: Error) => {
+            restartDelay[index] = Math.min(RESTART_DELAY_MAX_MS, delay * 2);
+            logger.error({ thread: index, err: err.message }, 'HTTP thread restart failed');
+          },
+        );
+      }, delay).unref();
     });
     return t;
   }
