@@ -259,7 +259,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     closers.push(() => egress!.close());
   }
   const consoleUrl = consoleRoutes.length > 0 ? `${url}${CONSOLE_PATH}` : undefined;
-  logger.info({ url, console: consoleUrl, engine: server.engine, threads: count, connections: config.connections.map((c) => c.name) }, 'sluice listening');
+  logger.info({ url, console: consoleUrl, engine: server.engine, threads: threads?.count ?? 1, connections: config.connections.map((c) => c.name) }, 'sluice listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -269,7 +269,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     consoleUrl,
     config,
     gateway,
-    threads: count,
+    threads: threads?.count ?? 1,
     metrics,
     tracing: pipeline?.tracing,
     engine: server.engine,

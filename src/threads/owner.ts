@@ -67,6 +67,8 @@ interface Thread {
   worker: Worker;
   ch: Channel;
   alive: boolean;
+  /** Could not start next to the first thread (e.g. this uWS build does not share the port): not replaced. */
+  abandoned?: boolean;
   ready: Promise<ThreadReady>;
 }
 
@@ -106,11 +108,11 @@ export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpTh
       Atomics.store(inFlight, index, 0);
       ch.failAll(new SluiceError('SLUICE_INTERNAL', 'HTTP thread exited'));
       for (const [k, h] of holds) if (k.startsWith(`${index}:`)) cancelHold(k, h);
-      if (closing) return;
+      if (closing || t.abandoned) return;
       logger.error({ thread: index, code }, 'HTTP thread exited; starting another');
       const delay = restartDelay[index]!;
       setTimeout(() => {
-        if (closing) return;
+        if (closing || t.abandoned) return;
         const next = spawn(index);
         threads[index] = next;
         next.ready.then(
@@ -194,7 +196,8 @@ export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpTh
       }
     });
     const up = perThread.filter((c) => c !== undefined).length;
-    checks.threads = up === count ? { ok: true, detail: `${count} HTTP threads serving` } : { ok: false, detail: `${up} of ${count} HTTP threads serving` };
+    const n = threads.length;
+    checks.threads = up === n ? { ok: true, detail: `${n} HTTP threads serving` } : { ok: false, detail: `${up} of ${n} HTTP threads serving` };
     for (const c of state.readiness) checks[c.name] = safeCheck(c);
     return readinessReport(checks);
   }
@@ -207,9 +210,18 @@ export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpTh
   try {
     threads.push(spawn(0));
     const first = await threads[0]!.ready;
-    for (let i = 1; i < count; i++) threads.push(spawn(i));
-    await Promise.all(threads.map((t) => t.ready));
-    logger.info({ threads: count, port: first.port }, 'HTTP threads serving');
+    const rest: Thread[] = [];
+    for (let i = 1; i < count; i++) rest.push(spawn(i));
+    // A thread that cannot start beside the first (its listener cannot share the port on this build, a resource
+    // limit) leaves the instance serving with fewer threads rather than not at all.
+    const started = await Promise.allSettled(rest.map((t) => t.ready));
+    started.forEach((r, i) => {
+      const t = rest[i]!;
+      if (r.status === 'fulfilled') return void threads.push(t);
+      t.abandoned = true;
+      logger.error({ thread: t.index, err: r.reason instanceof Error ? r.reason.message : String(r.reason) }, 'HTTP thread could not start; serving with fewer threads');
+    });
+    logger.info({ threads: threads.length, port: first.port }, 'HTTP threads serving');
     if (state.audit.refusing) for (const t of threads) t.ch.notify(CALLS.auditRefusing, true);
 
     let drained: Promise<void> | undefined;
@@ -217,7 +229,7 @@ export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpTh
     const api: HttpThreads = {
       port: first.port,
       engine: first.engine,
-      count,
+      count: threads.length,
       get inFlight() {
         let n = 0;
         for (let i = 0; i < count; i++) n += Atomics.load(inFlight, i);
