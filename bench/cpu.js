@@ -20,6 +20,7 @@ const { values: v } = parseArgs({
     profile: { type: 'string' },
     cell: { type: 'string', multiple: true },
     strace: { type: 'boolean' },
+    compare: { type: 'string', multiple: true },
   },
 });
 const requests = Number(v.requests);
@@ -38,6 +39,12 @@ if (v.profile) {
   process.env.SLUICE_CPU_PROF = resolve(v.profile);
 }
 const stack = await startStack({ targets: v.targets.split(','), latencyMs: 0, cell }, log);
+// `--compare DIR`: another build of Sluice (DIR/dist, DIR/bench/lib/sluice-child.js) measured beside this one.
+for (const dir of v.compare ?? []) {
+  const { startChild } = await import('./lib/procs.js');
+  const proc = await startChild(`sluice@${dir}`, process.execPath, ['--expose-gc', join(resolve(dir), 'bench/lib/sluice-child.js'), stack.sluiceFiles.write(cell)], { ipc: true, timeoutMs: 30_000 });
+  stack.targets.push({ name: `sluice@${dir}`, url: proc.url, headers: { authorization: `Bearer ${stack.token}` }, proc });
+}
 const sluicePid = stack.find('sluice')?.proc.pid;
 const bodies = chatBodies();
 const results = new Map();
@@ -45,6 +52,7 @@ try {
   for (let round = 0; round < repeat; round++) {
     for (const target of stack.targets) {
       if (target.name === 'direct' && !v.targets.split(',').includes('direct')) continue;
+      if (target.name.startsWith('sluice@') && round === 0) log(`  ${target.name}: pid ${target.proc.pid}`);
       const pool = poolFor(target, connections);
       await warmUp(pool, target, bodies, { requests: 500, concurrency: Math.min(connections, 32) });
       const tracer = v.strace ? await startStrace(target.proc.pid) : undefined;
@@ -58,17 +66,18 @@ try {
       const list = results.get(target.name) ?? [];
       list.push({ us, rps: r.ok / ((performance.now() - t0) / 1000), failed: r.failed });
       results.set(target.name, list);
-      log(`round ${round + 1} ${target.name.padEnd(8)} ${us.toFixed(0).padStart(5)} µs/req  ${(r.ok / ((performance.now() - t0) / 1000)).toFixed(0)} req/s  failed ${r.failed}`);
+      log(`round ${round + 1} ${target.name.padEnd(12)} ${us.toFixed(0).padStart(5)} µs/req  ${(r.ok / ((performance.now() - t0) / 1000)).toFixed(0)} req/s  failed ${r.failed}`);
     }
   }
 } finally {
+  for (const t of stack.targets) if (t.name.startsWith('sluice@')) await t.proc.stop();
   await stack.stop();
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const naive = results.get('naive') ? median(results.get('naive').map((r) => r.us)) : undefined;
 for (const [name, list] of results) {
   const m = median(list.map((r) => r.us));
-  log(`${name.padEnd(8)} median ${m.toFixed(0)} µs/req (${list.map((r) => r.us.toFixed(0)).join(', ')})${naive ? `  ratio to naive ${(m / naive).toFixed(2)}` : ''}`);
+  log(`${name.padEnd(12)} median ${m.toFixed(0)} µs/req (${list.map((r) => r.us.toFixed(0)).join(', ')})${naive ? `  ratio to naive ${(m / naive).toFixed(2)}` : ''}`);
 }
 if (v.profile) summarizeProfiles(resolve(v.profile), requests * repeat, sluicePid);
 

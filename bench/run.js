@@ -13,6 +13,7 @@ import { renderText, writeResults } from './lib/report.js';
 import { REPO } from './lib/sluice-config.js';
 import { startStack } from './lib/stack.js';
 import { runSweep, sweepAdvice } from './lib/sweep.js';
+import { threadsPhase } from './lib/threads.js';
 import { chatBodies } from './lib/payload.js';
 
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -28,7 +29,7 @@ function requireBuild() {
 /** Upper bound on the whole run; past it the harness kills its children and exits (never runs forever). */
 function watchdog(opts) {
   const phaseS = opts.durationMs / 1000 + 3;
-  const perRound = (opts.rates.length + 1) * 5 * phaseS + 5 * 30 + 120;
+  const perRound = (opts.rates.length + 1) * 5 * phaseS + 5 * 30 + 120 + (opts.threads?.length ?? 0) * (phaseS + 30);
   const sweepS = opts.sweep ? opts.sweep.reduce((n, a) => n * a.values.length, 1) * (2 * phaseS + 15) : 0;
   const limitS = 3 * (perRound * opts.repeat + sweepS + (opts.soak ? opts.soakMinutes * 60 : 0)) + 300;
   setTimeout(() => {
@@ -48,6 +49,10 @@ async function macro(opts, result) {
       rounds.push(await macroRound(stack, opts, log));
     }
     Object.assign(result, foldMacro(rounds));
+    if (opts.threads) {
+      log(`\nserver.threads (${opts.threads.join(', ')}), closed loop:`);
+      result.threads = await threadsPhase(stack, opts, log);
+    }
     const sluice = stack.find('sluice');
     if (opts.soak && sluice) {
       log(`\nsoak: ${opts.soakMinutes} min at ${opts.soakRate} req/s through Sluice`);

@@ -93,8 +93,11 @@ export interface RequestContext {
    * `maskedRequest` itself when redacting changed nothing. Absent: the audit step redacts inline (small bodies).
    */
   auditRequest?: AuditCopies;
-  /** Masked response text as relayed (bounded, for audit). */
-  maskedResponse?: string;
+  /**
+   * Masked response as relayed (bounded, for audit): the text of a stream, or the bytes of a buffered JSON body (kept
+   * as bytes so the audit writer escapes them without a decoded copy).
+   */
+  maskedResponse?: string | Uint8Array;
   usage?: TokenUsage;
   /** What the exchange cost by the price table (`spend`), when its model has a price and usage was reported. */
   cost?: { amount: number; currency: string; price: string };

@@ -20,5 +20,7 @@ export interface BenchOptions {
   check: boolean;
   budgets: Budgets;
   sweep: SweepAxis[] | undefined;
+  /** `--threads 1,2`: server.threads settings measured after the macro rounds. */
+  threads: number[] | undefined;
 }
 export function parseBenchArgs(argv: string[]): BenchOptions;

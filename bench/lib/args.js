@@ -15,7 +15,9 @@ export const USAGE = `usage: npm run bench -- [options] [--sweep key=v1,v2 ...]
   --repeat N              repeat the macro phases N times, report medians
   --peers                 also measure the Portkey gateway (installed on demand into bench/.peers)
   --soak                  RSS drift of Sluice over a soak (--soak-minutes 5, --soak-rate 500)
-  --check                 exit 1 when budgets are exceeded (--budget-p99-ms 9, --budget-ttft-ms 1)
+  --check                 exit 1 when budgets are exceeded (--budget-p99-ms 9, --budget-ttft-ms 1,
+                          --budget-cpu-ratio 1.3: Sluice's CPU per request ÷ the naive proxy's)
+  --threads 1,2           also measure Sluice's throughput and CPU per request at each server.threads
   --sweep k=v1,v2 ...     tuning matrix over Sluice config keys; prints the best setting
   --help`;
 
@@ -59,6 +61,8 @@ export function parseBenchArgs(argv) {
       check: { type: 'boolean' },
       'budget-p99-ms': { type: 'string' },
       'budget-ttft-ms': { type: 'string' },
+      'budget-cpu-ratio': { type: 'string' },
+      threads: { type: 'string' },
       sweep: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -95,7 +99,9 @@ export function parseBenchArgs(argv) {
     budgets: {
       p99Ms: num('budget-p99-ms', v['budget-p99-ms'], { min: 0 }) ?? DEFAULT_BUDGETS.p99Ms,
       ttftMs: num('budget-ttft-ms', v['budget-ttft-ms'], { min: 0 }) ?? DEFAULT_BUDGETS.ttftMs,
+      cpuRatio: num('budget-cpu-ratio', v['budget-cpu-ratio'], { min: 0 }) ?? DEFAULT_BUDGETS.cpuRatio,
     },
+    threads: list('threads', v.threads, (s) => num('threads', s, { min: 1, max: 256, integer: true })),
     sweep: v.sweep ? parseAxes(positionals) : undefined,
   };
 }

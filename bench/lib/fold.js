@@ -41,7 +41,8 @@ export function deriveOpenLoop(rows) {
 
 export function deriveThroughput(rows) {
   const direct = rows.find((d) => d.target === 'direct');
-  return rows.map((r) => ({ ...r, ratio: ratio(r.requestsPerSec, direct?.requestsPerSec) }));
+  const naive = rows.find((d) => d.target === 'naive');
+  return rows.map((r) => ({ ...r, ratio: ratio(r.requestsPerSec, direct?.requestsPerSec), cpuRatioToNaive: ratio(r.cpuUsPerRequest, naive?.cpuUsPerRequest) }));
 }
 
 export function deriveStreaming(rows) {

@@ -6,7 +6,7 @@ import { runSlowStreams } from './memory.js';
 import { runOpenLoop } from './open-loop.js';
 import { chatBodies, streamBody } from './payload.js';
 import { runStreaming } from './streaming.js';
-import { cpuSecondsOf } from './procs.js';
+import { askLoop, cpuSecondsOfTree, resetLoop } from './procs.js';
 import { overheadPercentiles, scrapeOverhead } from './own-time.js';
 
 const fmt = (v, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '—');
@@ -19,11 +19,14 @@ export async function openLoopPhase(stack, opts, log) {
       const pool = poolFor(target, 512);
       await warmUp(pool, target, bodies, { requests: Math.min(500, rate) });
       const before = await scrapeOverhead(target);
+      const loop = target.proc.child?.connected;
+      if (loop) resetLoop(target.proc);
       const r = await runOpenLoop({ pool, target, bodies, rate, durationMs: opts.durationMs });
+      const eventLoop = loop ? await askLoop(target.proc) : null;
       const after = await scrapeOverhead(target);
       await pool.close();
       const own = before && after ? overheadPercentiles(before, after) : undefined;
-      rows.push({ target: target.name, ...r, ...(own ? { own } : {}) });
+      rows.push({ target: target.name, ...r, ...(own ? { own } : {}), ...(eventLoop ? { eventLoop } : {}) });
       const ownText = own ? `  (Sluice's own time p50 ≤ ${fmt(own.p50)} p99 ≤ ${fmt(own.p99)} ms)` : '';
       log(`  open loop ${rate}/s ${target.name.padEnd(7)} p50 ${fmt(r.latency.p50)} p99 ${fmt(r.latency.p99)} p99.9 ${fmt(r.latency.p999)} ms  errors ${r.errors + r.non2xx + r.dropped}${ownText}`);
     }
@@ -37,14 +40,19 @@ export async function throughputPhase(stack, opts, log) {
   for (const target of stack.targets) {
     const pool = poolFor(target, opts.connections);
     await warmUp(pool, target, bodies, { requests: 300, concurrency: Math.min(opts.connections, 32) });
-    const cpu0 = cpuSecondsOf(target.proc.pid);
+    const loop = target.proc.child.connected;
+    if (loop) resetLoop(target.proc);
+    const cpu0 = cpuSecondsOfTree(target.proc.pid);
     const r = await runClosedLoop({ pool, target, bodies, connections: opts.connections, durationMs: opts.durationMs });
-    const cpu1 = cpuSecondsOf(target.proc.pid);
+    const cpu1 = cpuSecondsOfTree(target.proc.pid);
+    const eventLoop = loop ? await askLoop(target.proc) : null;
     await pool.close();
-    // CPU of the target's process (every thread: HTTP, inspection pool, audit) per request answered.
+    // CPU of the target's processes (every thread: HTTP, inspection pool, audit; nginx's workers) per request answered.
     const cpuUsPerRequest = cpu0 !== null && cpu1 !== null && r.ok > 0 ? ((cpu1 - cpu0) * 1e6) / r.ok : undefined;
-    rows.push({ target: target.name, ...r, ...(cpuUsPerRequest === undefined ? {} : { cpuUsPerRequest }) });
-    log(`  throughput ${target.name.padEnd(11)} ${fmt(r.requestsPerSec, 0)} req/s (${opts.connections} connections, failed ${r.failed})${cpuUsPerRequest === undefined ? '' : `, CPU ${fmt(cpuUsPerRequest, 0)} µs/request`}`);
+    const cpu = cpuUsPerRequest === undefined ? {} : { cpuUsPerRequest, requestsPerCpuSecond: 1e6 / cpuUsPerRequest, cpuCores: (cpu1 - cpu0) / (opts.durationMs / 1000) };
+    rows.push({ target: target.name, ...r, ...cpu, ...(eventLoop ? { eventLoop } : {}) });
+    const loopText = eventLoop ? `, event loop ${fmt(eventLoop.elu * 100, 0)}% busy, delay p99 ${fmt(eventLoop.p99)} ms` : '';
+    log(`  throughput ${target.name.padEnd(11)} ${fmt(r.requestsPerSec, 0)} req/s (${opts.connections} connections, failed ${r.failed})${cpuUsPerRequest === undefined ? '' : `, CPU ${fmt(cpuUsPerRequest, 0)} µs/request, ${fmt(cpu.requestsPerCpuSecond, 0)} req/CPU-s`}${loopText}`);
   }
   return rows;
 }

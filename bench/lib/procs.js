@@ -1,7 +1,7 @@
 // Child processes of the harness (Sluice, the mock, the baselines): started with a deadline, tracked,
 // and always stopped — at the end, on an error, and on Ctrl-C.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const live = new Set();
@@ -122,6 +122,62 @@ export function cpuSecondsOf(pid) {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds of `pid` and every process below it (nginx's master and workers under its wrapper shell), each
+ * process counted with all its threads. null when `pid` is gone or /proc is not there.
+ */
+export function cpuSecondsOfTree(pid) {
+  const own = cpuSecondsOf(pid);
+  if (own === null) return null;
+  let total = own;
+  const children = new Map();
+  try {
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (!children.has(ppid)) children.set(ppid, []);
+        children.get(ppid).push(Number(name));
+      } catch {
+        // exited while listing
+      }
+    }
+  } catch {
+    return own;
+  }
+  const stack = [...(children.get(pid) ?? [])];
+  while (stack.length > 0) {
+    const p = stack.pop();
+    total += cpuSecondsOf(p) ?? 0;
+    stack.push(...(children.get(p) ?? []));
+  }
+  return total;
+}
+
+/** Asks a child started with `ipc: true` for its event-loop utilisation and delay since the last `resetLoop`. */
+export function askLoop(handle, { timeoutMs = 5000 } = {}) {
+  const child = handle.child;
+  if (!child.connected) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(null), timeoutMs);
+    function done(v) {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(v);
+    }
+    function onMessage(msg) {
+      if (msg && msg.type === 'eld') done(msg);
+    }
+    child.on('message', onMessage);
+    child.send({ type: 'eld' });
+  });
+}
+
+export function resetLoop(handle) {
+  if (handle.child.connected) handle.child.send({ type: 'eld-reset' });
 }
 
 /** Asks a child started with `ipc: true` for its memory after an optional full GC (see sluice-child.js). */

@@ -62,9 +62,34 @@ export function reportTables(result) {
   }
   if (result.throughput?.length) {
     tables.push({
-      title: 'throughput ceiling (closed loop)',
-      header: ['target', 'req/s', 'vs direct', 'p50 ms', 'p99 ms', 'CPU µs/req', 'failed'],
-      rows: result.throughput.map((r) => [r.target, count(r.requestsPerSec), n(r.ratio), n(r.latency.p50), n(r.latency.p99), n(r.cpuUsPerRequest, 0), count(r.failed)]),
+      title: 'throughput ceiling (closed loop); CPU = user + system of every thread of the target\'s processes per request answered',
+      header: ['target', 'req/s', 'vs direct', 'p50 ms', 'p99 ms', 'CPU µs/req', 'CPU vs naive', 'req/CPU-s', 'cores used', 'failed'],
+      rows: result.throughput.map((r) => [
+        r.target, count(r.requestsPerSec), n(r.ratio), n(r.latency.p50), n(r.latency.p99), n(r.cpuUsPerRequest, 0),
+        n(r.cpuRatioToNaive), count(r.requestsPerCpuSecond), n(r.cpuCores), count(r.failed),
+      ]),
+    });
+  }
+  const loops = [
+    ...(result.openLoop ?? []).filter((r) => r.eventLoop).map((r) => [`open loop ${r.rate}/s`, r]),
+    ...(result.throughput ?? []).filter((r) => r.eventLoop).map((r) => ['closed loop', r]),
+  ];
+  if (loops.length) {
+    tables.push({
+      title: "event loop of each Sluice thread (utilisation, and delay of a 10 ms timer in ms)",
+      header: ['phase', 'target', 'thread', 'busy %', 'delay p50', 'delay p99', 'delay max'],
+      rows: loops.flatMap(([phase, r]) =>
+        [{ thread: 'main', ...r.eventLoop }, ...(r.eventLoop.threads ?? []).map((t, i) => ({ thread: t.name ?? `http ${i + 1}`, ...t }))].map((t) => [
+          phase, r.target, t.thread, n(t.elu * 100, 0), n(t.p50), n(t.p99), n(t.max),
+        ]),
+      ),
+    });
+  }
+  if (result.threads?.length) {
+    tables.push({
+      title: 'server.threads (closed loop, Sluice restarted per setting)',
+      header: ['threads', 'req/s', 'CPU µs/req', 'req/CPU-s', 'cores used', 'failed', 'note'],
+      rows: result.threads.map((r) => [r.threads, count(r.requestsPerSec), n(r.cpuUsPerRequest, 0), count(r.requestsPerCpuSecond), n(r.cpuCores), count(r.failed), r.error ?? '']),
     });
   }
   if (result.streaming?.length) {

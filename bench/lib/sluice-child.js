@@ -17,15 +17,25 @@ const profiler = process.env.SLUICE_CPU_PROF ? await startProfiler() : undefined
 const sluice = await startSluice(parseConfig(readFileSync(abs, 'utf8'), abs), { logger: silentLogger() });
 process.stdout.write(`${sluice.url}\n`);
 
-// Event-loop delay (bench diagnostics): how long the loop was blocked, in ms percentiles.
-const eld = process.env.SLUICE_ELD ? (await import('node:perf_hooks')).monitorEventLoopDelay({ resolution: 1 }) : undefined;
-eld?.enable();
+// Event-loop delay and utilisation of the main thread (bench diagnostics), since the last `eld-reset`. A 10 ms
+// sampling timer costs next to nothing; the delay it records is exact. When Sluice runs HTTP threads of its own and
+// exposes `loopStats()`, their figures are passed on as `threads`.
+const { monitorEventLoopDelay, performance } = await import('node:perf_hooks');
+const eld = monitorEventLoopDelay({ resolution: 10 });
+eld.enable();
+let eluMark = performance.eventLoopUtilization();
 
-process.on('message', function onMessage(msg) {
-  if (msg?.type === 'eld-reset') return eld?.reset();
+process.on('message', async function onMessage(msg) {
+  if (msg?.type === 'eld-reset') {
+    eld.reset();
+    eluMark = performance.eventLoopUtilization();
+    return;
+  }
   if (msg?.type === 'eld') {
-    const ms = (p) => (eld ? eld.percentile(p) / 1e6 : null);
-    return process.send?.({ type: 'eld', p50: ms(50), p99: ms(99), p999: ms(99.9), max: eld ? eld.max / 1e6 : null });
+    const ms = (p) => eld.percentile(p) / 1e6;
+    const elu = performance.eventLoopUtilization(eluMark).utilization;
+    const threads = typeof sluice.loopStats === 'function' ? await sluice.loopStats() : undefined;
+    return process.send?.({ type: 'eld', elu, p50: ms(50), p99: ms(99), p999: ms(99.9), max: eld.max / 1e6, ...(threads ? { threads } : {}) });
   }
   if (msg?.type === 'cpu') {
     const u = process.cpuUsage();
@@ -51,20 +61,25 @@ function stop() {
 
 /**
  * `SLUICE_CPU_PROF=dir`: a V8 CPU profile of the main thread, written to `dir/sluice-PID.cpuprofile` on stop (the
- * in-process equivalent of --cpu-prof, which Node 20 refuses in NODE_OPTIONS). Used by bench/cpu.js --profile.
+ * in-process equivalent of --cpu-prof, which Node 20 refuses in NODE_OPTIONS); with `SLUICE_HEAP_PROF=1` a sampling
+ * heap profile (allocations by call site) instead. Used by bench/cpu.js --profile / --heap.
  */
 async function startProfiler() {
   const { Session } = await import('node:inspector/promises');
   const { writeFileSync } = await import('node:fs');
   const session = new Session();
   session.connect();
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
+  const heap = process.env.SLUICE_HEAP_PROF === '1';
+  if (heap) await session.post('HeapProfiler.startSampling', { samplingInterval: 65536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  else {
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   return {
     async stop() {
-      const { profile } = await session.post('Profiler.stop');
-      writeFileSync(resolve(process.env.SLUICE_CPU_PROF, `sluice-${process.pid}.cpuprofile`), JSON.stringify(profile));
+      const { profile } = await session.post(heap ? 'HeapProfiler.stopSampling' : 'Profiler.stop');
+      writeFileSync(resolve(process.env.SLUICE_CPU_PROF, `sluice-${process.pid}.${heap ? 'heapprofile' : 'cpuprofile'}`), JSON.stringify(profile));
     },
   };
 }

@@ -2,6 +2,7 @@
 // Records hold masked text and finding summaries only: raw detected values never reach this module.
 import type { AuditDecision, FindingSummary, TokenUsage } from '../types.js';
 import type { RequestContext } from '../context.js';
+import { isUtf8 } from 'node:buffer';
 
 /** `gap`: written by the writer when records had to be dropped (disk full, backlog): `audit verify` reports it. */
 export type AuditKind = 'exchange' | 'checkpoint' | 'auth_failure' | 'shadow' | 'egress' | 'approval' | 'console' | 'gap';
@@ -20,6 +21,12 @@ export interface BodyCapture {
   mode: CaptureMode;
   bytes: number;
   text?: string;
+  /**
+   * Instead of `text`, in records on their way to the writer: the kept bytes, when they decode to exactly that text
+   * (valid UTF-8, no BOM). The writer escapes them into the line without decoding (src/audit/serialize.ts); files
+   * always hold `text`.
+   */
+  raw?: Uint8Array;
 }
 
 export interface AuditLatency {
@@ -127,7 +134,7 @@ export function buildExchangeRecord(ctx: RequestContext, opts: ExchangeRecordOpt
     justification: ctx.justification ?? null,
     findings: ctx.findingSummary.map(summaryOnly),
     request: captureBytes(ctx.maskedRequest, opts.request),
-    response: captureText(ctx.maskedResponse, opts.response),
+    response: typeof ctx.maskedResponse === 'object' ? captureBytes(ctx.maskedResponse, opts.response) : captureText(ctx.maskedResponse, opts.response),
     usage: ctx.usage ? { ...ctx.usage } : null,
     status: ctx.status ?? ctx.error?.status ?? null,
     error: ctx.error?.code ?? null,
@@ -188,11 +195,16 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 export function captureBytes(body: Uint8Array | undefined, opts: CaptureOptions): BodyCapture {
   if (!body) return { mode: 'none', bytes: 0 };
   if (opts.mode === 'none') return { mode: 'none', bytes: body.byteLength };
-  if (opts.mode === 'full' || body.byteLength <= opts.truncateBytes) {
-    return { mode: 'full', bytes: body.byteLength, text: decoder.decode(body) };
-  }
+  if (opts.mode === 'full' || body.byteLength <= opts.truncateBytes) return kept('full', body.byteLength, body);
   const end = utf8Boundary(body, opts.truncateBytes);
-  return { mode: 'truncated', bytes: body.byteLength, text: decoder.decode(body.subarray(0, end)) };
+  return kept('truncated', body.byteLength, body.subarray(0, end));
+}
+
+/** Bytes the decoder would change (invalid sequences → U+FFFD, a leading BOM dropped) are decoded here instead. */
+function kept(mode: CaptureMode, bytes: number, text: Uint8Array): BodyCapture {
+  const bom = text.length >= 3 && text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf;
+  if (!bom && isUtf8(text)) return { mode, bytes, raw: text };
+  return { mode, bytes, text: decoder.decode(text) };
 }
 
 export function captureText(text: string | undefined, opts: CaptureOptions): BodyCapture {

@@ -10,7 +10,8 @@ const decoder = new TextDecoder();
 
 export interface AuditBodies {
   request?: Uint8Array;
-  response?: string;
+  /** Text of a stream, or the bytes of a buffered body. */
+  response?: string | Uint8Array;
 }
 
 /**
@@ -32,9 +33,10 @@ export function auditBodies(ctx: RequestContext): AuditBodies {
   else if (out.request && out.request.byteLength > 0) {
     out.request = engine.inspect({ body: out.request, contentType: 'json', session }).body;
   }
-  if (out.response) {
-    const r = engine.inspect({ body: encoder.encode(out.response), contentType: 'text', session });
-    if (r.changed) out.response = decoder.decode(r.body);
+  if (out.response !== undefined && out.response.length > 0) {
+    const bytes = typeof out.response === 'string' ? encoder.encode(out.response) : out.response;
+    const r = engine.inspect({ body: bytes, contentType: 'text', session });
+    if (r.changed) out.response = typeof out.response === 'string' ? decoder.decode(r.body) : r.body;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Turns a record draft into one hash-chained JSONL line, and recomputes a stored record's hash for verify.
 import { hash as oneShotHash } from 'node:crypto';
 import { canonicalize, sha256Hex } from './canonical.js';
-import { canonicalRecord } from './serialize.js';
+import { canonicalPieces, escapeJsonInto } from './serialize.js';
 import type { AuditRecord, AuditRecordInput, CheckpointInfo } from './record.js';
 
 export interface SealedRecord {
@@ -63,14 +63,22 @@ function reserve(max: number): { buf: Buffer; at: number } {
 }
 
 export function seal(body: Omit<AuditRecord, 'seq' | 'prev' | 'hash'>, seq: number, prev: string): SealedRecord {
-  const canonical = canonicalRecord(body, seq, prev);
-  // Encoded once: the hash is taken over these bytes and the sink writes them. A UTF-16 unit is at most 3 bytes.
-  const { buf, at } = reserve(canonical.length * 3 + HASH_TAIL_BYTES);
-  const n = buf.write(canonical, at);
-  const hash = oneShotHash('sha256', buf.subarray(at, at + n), 'hex');
+  const { parts, raw } = canonicalPieces(body, seq, prev);
+  // Encoded once: the hash is taken over these bytes and the sink writes them. A UTF-16 unit is at most 3 bytes, a
+  // raw body byte at most 6 (\u00XX).
+  let max = HASH_TAIL_BYTES;
+  for (const p of parts) max += p.length * 3;
+  for (const r of raw) max += r.length * 6 + 2;
+  const { buf, at } = reserve(max);
+  let n = at + buf.write(parts[0], at);
+  for (let i = 0; i < raw.length; i++) {
+    n = escapeJsonInto(raw[i], buf, n);
+    n += buf.write(parts[i + 1], n);
+  }
+  const hash = oneShotHash('sha256', buf.subarray(at, n), 'hex');
   // `hash` sorts between other keys, but appending it keeps one canonicalization per record;
   // verify parses the line and re-canonicalizes without `hash`, so member order in the line is free.
-  const end = at + n - 1 + buf.write(`,"hash":"${hash}"}\n`, at + n - 1, 'latin1');
+  const end = n - 1 + buf.write(`,"hash":"${hash}"}\n`, n - 1, 'latin1');
   if (buf === slab) slabUsed = (end + 7) & ~7;
   return { seq, hash, line: buf.subarray(at, end) };
 }

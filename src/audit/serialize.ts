@@ -4,6 +4,17 @@
 // does not know is canonicalized whole, so old files verify and new fields cannot be silently dropped.
 import { canonicalize } from './canonical.js';
 
+/**
+ * A body capture may carry its text as the body's UTF-8 bytes (`raw`, set by captureBytes only when decoding them
+ * would give back exactly these bytes): it is escaped straight into the line, never decoded to a string and
+ * stringified. In the canonical form (and so in the hash) it is the `text` member it stands for.
+ */
+export const RAW_MARK = '\u0000';
+// Canonical JSON never holds a bare U+0000 (JSON.stringify escapes every control character inside strings), so
+// the mark cannot be confused with content. Filled and drained within one synchronous seal.
+const pendingRaw: Uint8Array[] = [];
+const decoder = new TextDecoder();
+
 type Write = (v: unknown) => string;
 
 const str: Write = (v) => (typeof v === 'string' ? JSON.stringify(v) : canonicalize(v));
@@ -65,7 +76,20 @@ function list(item: Write): Write {
   };
 }
 
-const capture = shape({ mode: str, bytes: num, text: str });
+const plainCapture = shape({ mode: str, bytes: num, text: str });
+
+/** `{ mode, bytes, raw }` → `{"bytes":…,"mode":…,"text":<mark>}`; any other use of `raw` is decoded first. */
+function capture(v: unknown): string {
+  if (v === null || typeof v !== 'object' || !isOwnEnumerable.call(v, 'raw')) return plainCapture(v);
+  const c = v as { mode: unknown; bytes: unknown; raw: unknown };
+  if (!(c.raw instanceof Uint8Array)) return plainCapture(v);
+  if (ownKeyCount(v) === 3 && isOwnEnumerable.call(v, 'mode') && isOwnEnumerable.call(v, 'bytes')) {
+    pendingRaw.push(c.raw);
+    return `{"bytes":${num(c.bytes)},"mode":${str(c.mode)},"text":${RAW_MARK}}`;
+  }
+  const { raw, ...rest } = c;
+  return plainCapture({ ...rest, text: decoder.decode(raw as Uint8Array) });
+}
 
 /** Members of a sealed record (AuditRecord without `hash`) and how each is written. */
 const RECORD: Record<string, Write> = {
@@ -107,11 +131,62 @@ const RECORD_KEYS = Object.keys(RECORD).sort();
 const RECORD_QUOTED = RECORD_KEYS.map((k) => `${JSON.stringify(k)}:`);
 const RECORD_WRITERS = RECORD_KEYS.map((k) => RECORD[k]);
 
-/** `canonicalize({ ...body, seq, prev })`, without the generic walk for the usual record. */
+/**
+ * The canonical form as pieces: `parts[0] raw[0] parts[1] raw[1] …`, where each raw body is written as the JSON
+ * string of its text. One piece and no raw bodies for most records that are not exchanges.
+ */
+export function canonicalPieces(body: object, seq: number, prev: string): { parts: string[]; raw: Uint8Array[] } {
+  pendingRaw.length = 0;
+  try {
+    const text = canonicalBody(body, seq, prev);
+    if (pendingRaw.length === 0) return { parts: [text], raw: [] };
+    return { parts: text.split(RAW_MARK), raw: pendingRaw.slice() };
+  } finally {
+    pendingRaw.length = 0;
+  }
+}
+
+/** `canonicalize({ ...body, seq, prev })` as one string (raw captures decoded): what the hash is taken over. */
 export function canonicalRecord(body: object, seq: number, prev: string): string {
+  const { parts, raw } = canonicalPieces(body, seq, prev);
+  let out = parts[0];
+  for (let i = 0; i < raw.length; i++) out += JSON.stringify(decoder.decode(raw[i])) + parts[i + 1];
+  return out;
+}
+
+/** Writes `raw` (valid UTF-8, no BOM) as JSON.stringify would write its text, UTF-8 encoded; returns the end. */
+export function escapeJsonInto(raw: Uint8Array, dst: Uint8Array, at: number): number {
+  dst[at++] = 0x22;
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i];
+    if (b >= 0x20 && b !== 0x22 && b !== 0x5c) {
+      dst[at++] = b;
+      continue;
+    }
+    dst[at++] = 0x5c;
+    const short = SHORT_ESCAPES[b];
+    if (short !== 0) dst[at++] = short;
+    else {
+      dst[at++] = 0x75; // \u00XX, lower-case hex as JSON.stringify writes it
+      dst[at++] = 0x30;
+      dst[at++] = 0x30;
+      dst[at++] = HEX[b >> 4];
+      dst[at++] = HEX[b & 15];
+    }
+  }
+  dst[at++] = 0x22;
+  return at;
+}
+
+const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** Second byte of the two-character escapes (\" \\ \b \f \n \r \t); 0 for \u00XX. */
+const SHORT_ESCAPES = new Uint8Array(256);
+for (const [b, c] of [[0x22, '"'], [0x5c, '\\'], [0x08, 'b'], [0x0c, 'f'], [0x0a, 'n'], [0x0d, 'r'], [0x09, 't']] as const) SHORT_ESCAPES[b] = c.charCodeAt(0);
+
+function canonicalBody(body: object, seq: number, prev: string): string {
   const o = body as Record<string, unknown>;
   const total = ownKeyCount(o);
-  if (total < 0) return canonicalize({ ...body, seq, prev });
+  if (total < 0) return generic(body, seq, prev);
   let out = '{';
   let known = 0;
   for (let i = 0; i < RECORD_KEYS.length; i++) {
@@ -129,6 +204,20 @@ export function canonicalRecord(body: object, seq: number, prev: string): string
     out += RECORD_QUOTED[i] + RECORD_WRITERS[i](x);
   }
   // Members this module does not know (or a body that carries its own seq/prev): the generic path decides.
-  if (known !== total || isOwnEnumerable.call(o, 'seq') || isOwnEnumerable.call(o, 'prev')) return canonicalize({ ...body, seq, prev });
+  if (known !== total || isOwnEnumerable.call(o, 'seq') || isOwnEnumerable.call(o, 'prev')) return generic(body, seq, prev);
   return out + '}';
+}
+
+/** The generic canonicalizer over the record, raw captures decoded to the `text` they stand for. */
+function generic(body: object, seq: number, prev: string): string {
+  pendingRaw.length = 0;
+  const o: Record<string, unknown> = { ...body, seq, prev };
+  for (const k of ['request', 'response']) {
+    const c = o[k] as { raw?: unknown } | null | undefined;
+    if (c && typeof c === 'object' && c.raw instanceof Uint8Array) {
+      const { raw, ...rest } = c;
+      o[k] = { ...rest, text: decoder.decode(raw as Uint8Array) };
+    }
+  }
+  return canonicalize(o);
 }

@@ -73,7 +73,8 @@ export function evaluate(
   if (resolved.note) step?.(resolved.note);
   const who = resolved.identity;
   step?.(`caller: ${describe(who)}`);
-  const rules = applicableRulesCached(policy, who, meta.connection);
+  const callerKey = `${who.subject}\u0000${who.job ?? ''}\u0000${who.groups.join('\u0001')}\u0000${meta.connection}`;
+  const rules = applicableRulesCached(policy, who, meta.connection, callerKey);
   base.matchedRules = rules.map((r) => r.id);
   base.identity = who;
   if (rules.length === 0) {
@@ -101,7 +102,7 @@ export function evaluate(
   step?.(`connection "${meta.connection}"${meta.model === undefined ? ' (request names no model)' : ` and model "${meta.model}"`} granted by ${granting.map((r) => r.id).join(', ')}`);
 
   const limits = collectLimits(rules, meta, step);
-  base.quotas = quotaBindings(rules, who);
+  base.quotas = quotaBindingsCached(policy, rules, who, callerKey);
   if (limits.justification) base.justification = limits.justification;
   if (limits.maxBody) base.maxBodyBytes = limits.maxBody.bytes;
   for (const q of base.quotas) step?.(`quota (rule ${q.rule}): ${[q.requests && `${q.requests} requests`, q.tokens && `${q.tokens} tokens`].filter(Boolean).join(', ')} per ${q.window} for ${q.subject}`);
@@ -235,12 +236,20 @@ function cacheFor<V>(store: WeakMap<Policy, Map<string, V>>, policy: Policy): Ma
   return m;
 }
 
-function applicableRulesCached(policy: Policy, who: Identity, connection: string): CompiledRule[] {
+function applicableRulesCached(policy: Policy, who: Identity, connection: string, key: string): CompiledRule[] {
   const m = cacheFor(ruleCache, policy);
-  const key = `${who.subject}\u0000${who.job ?? ''}\u0000${who.groups.join('\u0001')}\u0000${connection}`;
   let rules = m.get(key);
   if (!rules) m.set(key, (rules = applicableRules(policy, who, connection)));
   return rules;
+}
+
+/** Quota bindings depend on the rules and the caller only: built once per caller, frozen (decisions share them). */
+const quotaCache = new WeakMap<Policy, Map<string, QuotaBinding[]>>();
+function quotaBindingsCached(policy: Policy, rules: readonly CompiledRule[], who: Identity, key: string): QuotaBinding[] {
+  const m = cacheFor(quotaCache, policy);
+  let bindings = m.get(key);
+  if (!bindings) m.set(key, (bindings = Object.freeze(quotaBindings(rules, who).map((b) => Object.freeze(b))) as QuotaBinding[]));
+  return bindings;
 }
 
 function resolveDetectorActionsCached(policy: Policy, rules: readonly CompiledRule[]): Map<string, ResolvedAction> {

@@ -30,26 +30,20 @@ export interface WindowCounts {
 
 /**
  * Sums the live slots of one counter at `now` (epoch ms). `fields` is the counter as stored (`r<slot>` / `t<slot>`
- * → value); slots older than the window are ignored (the stores delete them).
+ * → value); slots older than the window are ignored (the stores delete them). Over a limit `fields` is read a second
+ * time, so it must be a collection (Map, array), not a one-shot iterator.
  */
 export function countWindow(fields: Iterable<readonly [string, number]>, now: number, b: QuotaBinding): WindowCounts {
   const size = slotMs(b);
   const cur = Math.floor(now / size);
-  const req: Array<[number, number]> = [];
-  const tok: Array<[number, number]> = [];
   let requests = 0;
   let tokens = 0;
   let newest = -Infinity;
   for (const [field, value] of fields) {
     const slot = Number(field.slice(1));
     if (!(slot >= cur - SLOTS) || !(value > 0)) continue;
-    if (field[0] === 'r') {
-      req.push([slot, value]);
-      requests += value;
-    } else {
-      tok.push([slot, value]);
-      tokens += value;
-    }
+    if (field[0] === 'r') requests += value;
+    else tokens += value;
     if (slot > newest) newest = slot;
   }
   // Slot s stops counting once the current slot is s + SLOTS + 1.
@@ -57,10 +51,20 @@ export function countWindow(fields: Iterable<readonly [string, number]>, now: nu
   return {
     requests,
     tokens,
-    retryRequestsMs: retryIn(req, requests, b.requests, leaves),
-    retryTokensMs: retryIn(tok, tokens, b.tokens, leaves),
+    // The slots are listed only when over a limit: the common check allocates nothing per slot.
+    retryRequestsMs: b.requests === undefined || requests < b.requests ? 0 : retryIn(liveSlots(fields, 'r', cur), requests, b.requests, leaves),
+    retryTokensMs: b.tokens === undefined || tokens < b.tokens ? 0 : retryIn(liveSlots(fields, 't', cur), tokens, b.tokens, leaves),
     resetMs: newest === -Infinity ? b.windowSeconds * 1000 : leaves(newest),
   };
+}
+
+function liveSlots(fields: Iterable<readonly [string, number]>, kind: 'r' | 't', cur: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [field, value] of fields) {
+    const slot = Number(field.slice(1));
+    if (field[0] === kind && slot >= cur - SLOTS && value > 0) out.push([slot, value]);
+  }
+  return out;
 }
 
 /** Milliseconds until enough of the oldest slots leave the window for the count to drop below the limit. */

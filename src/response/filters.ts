@@ -57,6 +57,11 @@ export function restoreFrom(
 
 function contextHooks(ctx: RequestContext, opts: ResponseFilterOptions) {
   let audit = '';
+  const keepForAudit = function keepForAudit(masked: string) {
+    if (audit.length >= opts.maxAuditChars) return;
+    audit += masked.slice(0, opts.maxAuditChars - audit.length);
+    ctx.maskedResponse = audit;
+  };
   return {
     onFindings: function addFindings(findings: Finding[]) {
       for (const f of findings) {
@@ -66,10 +71,11 @@ function contextHooks(ctx: RequestContext, opts: ResponseFilterOptions) {
         else ctx.findingSummary.push({ detector: f.detector, type: f.type, action: f.action, count: 1 });
       }
     },
-    onText: function keepForAudit(masked: string) {
-      if (audit.length >= opts.maxAuditChars) return;
-      audit += masked.slice(0, opts.maxAuditChars - audit.length);
-      ctx.maskedResponse = audit;
+    onText: keepForAudit,
+    /** A whole buffered body: its bytes, when they are certainly within the bound (a char is at least a byte). */
+    onBody: function keepBodyForAudit(masked: Uint8Array) {
+      if (masked.byteLength <= opts.maxAuditChars) ctx.maskedResponse = masked;
+      else keepForAudit(decoder.decode(masked));
     },
     onUsage: function setUsage(u: TokenUsage) {
       ctx.usage = u;
@@ -97,7 +103,7 @@ function refuse(err: SluiceError): BodyFilter {
   };
 }
 
-function bufferFilter(ctx: RequestContext, opts: ResponseFilterOptions, masking: MaskingOptions): BodyFilter {
+function bufferFilter(ctx: RequestContext, opts: ResponseFilterOptions, masking: MaskingOptions, keepBody: (masked: Uint8Array) => void): BodyFilter {
   const chunks: Uint8Array[] = [];
   let size = 0;
   const maskText = function maskText(s: string) {
@@ -118,7 +124,7 @@ function bufferFilter(ctx: RequestContext, opts: ResponseFilterOptions, masking:
       if (size > opts.maxBufferedBytes) {
         throw new SluiceError('SLUICE_INSPECTION_FAILED', `Upstream response exceeds ${opts.maxBufferedBytes} bytes; not relayed`);
       }
-      const whole = Buffer.concat(chunks);
+      const whole = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       if (TEXTLESS.has(ctx.route!.route)) {
         // Embeddings and model lists carry no generated text (and embeddings are large): relay as is.
         const usage = usageOf(whole, ctx.route!.provider);
@@ -129,7 +135,7 @@ function bufferFilter(ctx: RequestContext, opts: ResponseFilterOptions, masking:
         const fast = opts.inspectJson(whole);
         if (fast.meta.validJson) {
           masking.onFindings?.(fast.findings);
-          masking.onText?.(decoder.decode(fast.body));
+          keepBody(fast.body);
           const usage = usageOf(fast.body, ctx.route!.provider);
           if (usage) ctx.usage = usage;
           return [fast.body];
@@ -137,7 +143,7 @@ function bufferFilter(ctx: RequestContext, opts: ResponseFilterOptions, masking:
       }
       const r = maskJsonResponse(whole, ctx.route!.provider, ctx.route!.route, { ...masking, maskText });
       masking.onFindings?.(r.findings);
-      masking.onText?.(decoder.decode(r.masked));
+      keepBody(r.masked);
       if (r.usage) ctx.usage = r.usage;
       return [r.body];
     },
@@ -146,10 +152,12 @@ function bufferFilter(ctx: RequestContext, opts: ResponseFilterOptions, masking:
 
 /** Usage from the top-level `"usage"` object, parsing only that object (responses put it last). */
 function usageOf(body: Uint8Array, provider: 'openai' | 'anthropic'): TokenUsage | undefined {
-  const text = decoder.decode(body.subarray(Math.max(0, body.byteLength - USAGE_TAIL)));
-  const at = text.lastIndexOf('"usage"');
-  if (at < 0) return undefined;
-  const open = text.indexOf('{', at);
+  // Found in the bytes, so only the object itself is decoded.
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const found = bytes.lastIndexOf(USAGE_KEY);
+  if (found < 0 || found < bytes.byteLength - USAGE_TAIL) return undefined;
+  const text = decoder.decode(bytes.subarray(found));
+  const open = text.indexOf('{');
   if (open < 0) return undefined;
   let depth = 0;
   for (let i = open; i < text.length; i++) {
@@ -171,6 +179,7 @@ const TEXTLESS = new Set(['embeddings', 'models.list', 'models.get']);
 
 // Usage objects are a few hundred bytes at the end of a response; never scan a large body for them.
 const USAGE_TAIL = 4096;
+const USAGE_KEY = Buffer.from('"usage"');
 
 /** The filter for this response, or null when it carries nothing to inspect (binary, or masking off). */
 export function responseFilter(ctx: RequestContext, headers: Headers, opts: ResponseFilterOptions): BodyFilter | null {
@@ -199,7 +208,7 @@ export function responseFilter(ctx: RequestContext, headers: Headers, opts: Resp
         : undefined;
   const restore = tokens.length > 0 || lookup ? restoreFrom(tokens, lookup) : undefined;
   const masking: MaskingOptions = { newScanner: opts.newScanner, onFindings: hooks.onFindings, onText: hooks.onText, ...restore };
-  if (!sse) return bufferFilter(ctx, opts, masking);
+  if (!sse) return bufferFilter(ctx, opts, masking, (b) => hooks.onBody(b));
   const common = { ...masking, onUsage: hooks.onUsage, maxEventChars: opts.maxEventChars };
   return streamFilter(
     route.provider === 'anthropic'

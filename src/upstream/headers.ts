@@ -23,16 +23,27 @@ export function upstreamRequestHeaders(incoming: Record<string, string>, conn: C
   // Connection-listed headers are also hop-by-hop (RFC 9110 §7.6.1).
   const listed = incoming.connection;
   if (listed) for (const name of listed.split(',')) delete out[name.trim().toLowerCase()];
-  for (const [k, v] of Object.entries(conn.headers)) out[k.toLowerCase()] = v;
-  // Responses are inspected as text: ask for identity encoding so masking never sees compressed bytes.
-  out['accept-encoding'] = 'identity';
+  const own = connectionHeaders(conn);
+  for (let i = 0; i < own.length; i += 2) out[own[i]] = own[i + 1];
   out['x-request-id'] = requestId;
   if (conn.provider === 'anthropic' && !out['anthropic-version']) out['anthropic-version'] = conn.anthropicVersion;
-  if (conn.credential) {
-    if (conn.credentialHeader === 'bearer') out.authorization = `Bearer ${conn.credential}`;
-    else out[conn.credentialHeader] = conn.credential;
-  }
+  if (own.credential) out[own.credential[0]] = own.credential[1];
   return out;
+}
+
+type OwnHeaders = string[] & { credential?: [string, string] };
+/** What a connection adds to every request, built once per connection (config objects are replaced, not mutated). */
+const ownHeaders = new WeakMap<ConnectionConfig, OwnHeaders>();
+function connectionHeaders(conn: ConnectionConfig): OwnHeaders {
+  let own = ownHeaders.get(conn);
+  if (own) return own;
+  own = [];
+  for (const [k, v] of Object.entries(conn.headers)) own.push(k.toLowerCase(), v);
+  // Responses are inspected as text: ask for identity encoding so masking never sees compressed bytes.
+  own.push('accept-encoding', 'identity');
+  if (conn.credential) own.credential = conn.credentialHeader === 'bearer' ? ['authorization', `Bearer ${conn.credential}`] : [conn.credentialHeader, conn.credential];
+  ownHeaders.set(conn, own);
+  return own;
 }
 
 /** Response headers to relay to the client. */

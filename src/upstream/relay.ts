@@ -97,7 +97,7 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
       try {
         const tail = filter ? filter.end() : [];
         if (filter?.mode === 'buffer') {
-          const body = Buffer.concat(tail);
+          const body = tail.length === 1 ? tail[0] : Buffer.concat(tail);
           bytes = body.byteLength;
           finish({ aborted: false }, () => x.respond(status, headersToSend, body));
         } else {

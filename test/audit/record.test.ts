@@ -10,6 +10,13 @@ import { auditFiles, memoryLogger, tmpDir } from './helpers.js';
 const FULL: ExchangeRecordOptions = { request: { mode: 'full', truncateBytes: 0 }, response: { mode: 'full', truncateBytes: 0 } };
 const enc = new TextEncoder();
 
+/** A capture as it reads in the file: bytes kept for the writer (`raw`) stand for their decoded `text`. */
+function asText<T extends { raw?: Uint8Array }>(c: T): Omit<T, 'raw'> & { text?: string } {
+  if (!c.raw) return c;
+  const { raw, ...rest } = c;
+  return { ...rest, text: new TextDecoder().decode(raw) };
+}
+
 function ctx(patch: Partial<RequestContext> = {}): RequestContext {
   const c = createContext({ id: 'req-1', method: 'POST', path: '/v1/chat/completions', headers: {}, remoteAddress: '10.1.2.3' });
   return Object.assign(c, patch);
@@ -33,7 +40,9 @@ describe('buildExchangeRecord', () => {
       status: 200,
       timings: { start: 0, authMs: 0.1234567, inspectMs: 1.5, upstreamMs: 40, totalMs: 42.25, overheadMs: 2.25 },
     });
-    const rec = buildExchangeRecord(c, { ...FULL, now: new Date('2025-01-02T03:04:05.000Z') });
+    const built = buildExchangeRecord(c, { ...FULL, now: new Date('2025-01-02T03:04:05.000Z') });
+    expect(built.request?.raw).toBeInstanceOf(Uint8Array);
+    const rec = { ...built, request: asText(built.request!) };
     expect(rec).toEqual({
       kind: 'exchange',
       time: '2025-01-02T03:04:05.000Z',
@@ -87,8 +96,22 @@ describe('body capture', () => {
     ['truncated cuts at the limit', { mode: 'truncated', truncateBytes: 4 }, 'hello', { mode: 'truncated', bytes: 5, text: 'hell' }],
     ['truncated never splits a UTF-8 character', { mode: 'truncated', truncateBytes: 4 }, 'ab€d', { mode: 'truncated', bytes: 6, text: 'ab' }],
   ] as const)('%s', (_n, opts, text, expected) => {
-    expect(captureBytes(enc.encode(text), opts)).toEqual(expected);
-    expect(captureText(text, opts)).toEqual(expected);
+    expect(asText(captureBytes(enc.encode(text), opts))).toEqual(expected);
+    expect(asText(captureText(text, opts))).toEqual(expected);
+  });
+
+  it('keeps valid UTF-8 as bytes for the writer, and decodes what the decoder would change', () => {
+    const full = { mode: 'full', truncateBytes: 0 } as const;
+    expect(captureBytes(enc.encode('ab€'), full)).toEqual({ mode: 'full', bytes: 5, raw: enc.encode('ab€') });
+    expect(captureBytes(new Uint8Array([0x61, 0xff, 0x62]), full)).toEqual({ mode: 'full', bytes: 3, text: 'a\ufffdb' });
+    expect(captureBytes(new Uint8Array([0xef, 0xbb, 0xbf, 0x61]), full)).toEqual({ mode: 'full', bytes: 4, text: 'a' });
+  });
+
+  it('records a buffered response kept as bytes like its text', () => {
+    const text = '{"choices":[{"message":{"content":"****-****-****-1111 ok"}}]}';
+    const asBytes = buildExchangeRecord(ctx({ maskedResponse: enc.encode(text) }), FULL);
+    const asString = buildExchangeRecord(ctx({ maskedResponse: text }), FULL);
+    expect(asText(asBytes.response!)).toEqual(asString.response);
   });
 
   it('records absent bodies as none with zero bytes', () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalize, sha256Hex } from '../../src/audit/canonical.js';
 import { canonicalRecord } from '../../src/audit/serialize.js';
+import { captureBytes } from '../../src/audit/record.js';
 import { normalize, seal } from '../../src/audit/seal.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
 import { loadPublicKey } from '../../src/audit/keys.js';
@@ -83,8 +84,40 @@ describe('fixed-shape record serialization', () => {
         expect(canonicalRecord(body, seq, prev)).toBe(canonicalize({ ...body, seq, prev }));
         expect(seal(body, seq, prev).line.toString('utf8')).toBe(referenceLine(body, seq, prev));
       }),
-      { numRuns: 400 },
+      { numRuns: 200 },
     );
+  });
+
+  it('writes a body kept as bytes exactly as the JSON string of its decoded text', () => {
+    const decoder = new TextDecoder('utf-8', { fatal: false });
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.string({ unit: 'binary', maxLength: 100 }).map((t) => new Uint8Array(Buffer.from(t))),
+      fc.string({ unit: 'binary', maxLength: 40 }).map((t) => new Uint8Array(Buffer.from(`\ufeff${t}`))),
+    );
+    const opts = fc.record({ mode: fc.constantFrom('full' as const, 'truncated' as const, 'none' as const), truncateBytes: fc.integer({ min: 1, max: 120 }) });
+    fc.assert(
+      fc.property(bytes, opts, (b, o) => {
+        const kept = captureBytes(b, o);
+        // What the record meant before bytes could be kept: the decoded text (cut at the same boundary).
+        const asText = kept.raw ? { mode: kept.mode, bytes: kept.bytes, text: decoder.decode(kept.raw) } : kept;
+        const body = normalize({ kind: 'exchange', request: kept, response: kept }, new Date(0));
+        const textual = normalize({ kind: 'exchange', request: asText, response: asText }, new Date(0));
+        expect(seal(body, 3, '0'.repeat(64)).line.toString('utf8')).toBe(referenceLine(textual, 3, '0'.repeat(64)));
+        expect(canonicalRecord(body, 3, '0'.repeat(64))).toBe(canonicalize({ ...textual, seq: 3, prev: '0'.repeat(64) }));
+        // A body the decoder would alter (invalid UTF-8, a BOM) is decoded up front instead.
+        if (kept.raw) expect(Buffer.compare(Buffer.from(decoder.decode(kept.raw)), Buffer.from(kept.raw))).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('decodes kept bytes whenever the record takes the generic path', () => {
+    const raw = new Uint8Array(Buffer.from('{"a":"\u00e9\n"}'));
+    const body = { ...normalize({ kind: 'exchange', request: { mode: 'full', bytes: raw.length, raw } }, new Date(0)), extra: 1 };
+    const textual = { ...body, request: { mode: 'full', bytes: raw.length, text: new TextDecoder().decode(raw) } };
+    expect(canonicalRecord(body, 1, 'x')).toBe(canonicalize({ ...textual, seq: 1, prev: 'x' }));
+    expect(seal(body as never, 1, 'x').line.toString()).toBe(referenceLine(textual, 1, 'x'));
   });
 
   it.each([

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../../bench/lib/args.js';
 import { decideCheck, checkInputs } from '../../bench/lib/check.js';
-import { foldRows, deriveOpenLoop } from '../../bench/lib/fold.js';
+import { foldRows, deriveOpenLoop, deriveThroughput } from '../../bench/lib/fold.js';
 import { delayUntil, dueBy, latencyFromSchedule, plannedCount, scheduledOffset } from '../../bench/lib/schedule.js';
 import { median, percentile, summarize } from '../../bench/lib/stats.js';
 import { createContentDetector, hasContent } from '../../bench/lib/streaming.js';
@@ -155,14 +155,16 @@ describe('sweep parsing', () => {
 });
 
 describe('--check decision', () => {
-  const budgets = { p99Ms: 9, ttftMs: 1 };
+  const budgets = { p99Ms: 9, ttftMs: 1, cpuRatio: 1.3 };
   it.each([
-    ['both within budget', { addedP99Ms: 0.8, ttftOverheadMs: 0.2, errors: 0 }, true],
-    ['exactly at the budget passes', { addedP99Ms: 9, ttftOverheadMs: 1, errors: 0 }, true],
-    ['p99 over budget', { addedP99Ms: 9.01, ttftOverheadMs: 0.2, errors: 0 }, false],
-    ['TTFT over budget', { addedP99Ms: 1, ttftOverheadMs: 1.5, errors: 0 }, false],
-    ['Sluice not measured', { addedP99Ms: null, ttftOverheadMs: null, errors: 0 }, false],
-    ['errors through Sluice', { addedP99Ms: 1, ttftOverheadMs: 0.1, errors: 3 }, false],
+    ['all within budget', { addedP99Ms: 0.8, ttftOverheadMs: 0.2, cpuRatio: 1.1, errors: 0 }, true],
+    ['exactly at the budget passes', { addedP99Ms: 9, ttftOverheadMs: 1, cpuRatio: 1.3, errors: 0 }, true],
+    ['p99 over budget', { addedP99Ms: 9.01, ttftOverheadMs: 0.2, cpuRatio: 1, errors: 0 }, false],
+    ['TTFT over budget', { addedP99Ms: 1, ttftOverheadMs: 1.5, cpuRatio: 1, errors: 0 }, false],
+    ['CPU per request over 1.3× the naive proxy', { addedP99Ms: 1, ttftOverheadMs: 0.2, cpuRatio: 1.31, errors: 0 }, false],
+    ['CPU not measured (no naive target)', { addedP99Ms: 1, ttftOverheadMs: 0.2, cpuRatio: null, errors: 0 }, false],
+    ['Sluice not measured', { addedP99Ms: null, ttftOverheadMs: null, cpuRatio: null, errors: 0 }, false],
+    ['errors through Sluice', { addedP99Ms: 1, ttftOverheadMs: 0.1, cpuRatio: 1, errors: 3 }, false],
   ])('%s', (_name, measured, ok) => {
     const d = decideCheck(measured, budgets);
     expect(d.ok).toBe(ok);
@@ -177,15 +179,17 @@ describe('--check decision', () => {
         { target: 'sluice', rate: 1000, addedP99: 2.5, errors: 1, non2xx: 2, dropped: 0 },
       ],
       streaming: [{ target: 'sluice', ttftOverheadP50: 0.4 }],
+      throughput: [{ target: 'naive', cpuRatioToNaive: 1 }, { target: 'sluice', cpuRatioToNaive: 1.8 }],
     };
-    expect(checkInputs(result)).toEqual({ referenceRate: 1000, addedP99Ms: 2.5, ttftOverheadMs: 0.4, errors: 3 });
-    expect(checkInputs({})).toMatchObject({ addedP99Ms: null, ttftOverheadMs: null });
+    expect(checkInputs(result)).toEqual({ referenceRate: 1000, addedP99Ms: 2.5, ttftOverheadMs: 0.4, cpuRatio: 1.8, errors: 3 });
+    expect(checkInputs({})).toMatchObject({ addedP99Ms: null, ttftOverheadMs: null, cpuRatio: null });
   });
 
   it('a budget set below the measurement fails, one above passes', () => {
-    const measured = { addedP99Ms: 3.2, ttftOverheadMs: 0.3, errors: 0 };
-    expect(decideCheck(measured, { p99Ms: 3, ttftMs: 1 }).ok).toBe(false);
-    expect(decideCheck(measured, { p99Ms: 4, ttftMs: 1 }).ok).toBe(true);
+    const measured = { addedP99Ms: 3.2, ttftOverheadMs: 0.3, cpuRatio: 1.2, errors: 0 };
+    expect(decideCheck(measured, { p99Ms: 3, ttftMs: 1, cpuRatio: 1.3 }).ok).toBe(false);
+    expect(decideCheck(measured, { p99Ms: 4, ttftMs: 1, cpuRatio: 1.3 }).ok).toBe(true);
+    expect(decideCheck(measured, { p99Ms: 4, ttftMs: 1, cpuRatio: 1.1 }).ok).toBe(false);
   });
 });
 
@@ -198,7 +202,9 @@ describe('command line', () => {
 
   it('reads budgets and sweep axes', () => {
     const o = parseBenchArgs(['--check', '--budget-p99-ms', '2.5', '--sweep', 'inspection.pool.maxThreads=1,2']);
-    expect(o.budgets).toEqual({ p99Ms: 2.5, ttftMs: 1 });
+    expect(o.budgets).toEqual({ p99Ms: 2.5, ttftMs: 1, cpuRatio: 1.3 });
+    expect(parseBenchArgs(['--budget-cpu-ratio', '1.5', '--threads', '1,2']).budgets.cpuRatio).toBe(1.5);
+    expect(parseBenchArgs(['--threads', '2,1']).threads).toEqual([2, 1]);
     expect(o.sweep).toEqual([{ key: 'inspection.pool.maxThreads', values: [1, 2] }]);
     expect(o.micro).toBe(false);
   });
@@ -210,6 +216,7 @@ describe('command line', () => {
     [['--only', 'both'], /--only must be micro or macro/],
     [['a.b=1'], /sweep axes need --sweep/],
     [['--sweep'], /needs at least one axis/],
+    [['--threads', '0'], /--threads must be an integer between 1 and 256/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(message);
   });
@@ -228,6 +235,16 @@ describe('repeat folding', () => {
     expect(sluice?.latency.p99).toBe(4);
     expect(sluice?.addedP99).toBe(2);
     expect(sluice?.runs).toBe(3);
+  });
+
+  it('states CPU per request relative to the naive proxy', () => {
+    const rows = deriveThroughput([
+      { target: 'direct', requestsPerSec: 4000, cpuUsPerRequest: 50 },
+      { target: 'naive', requestsPerSec: 2000, cpuUsPerRequest: 100 },
+      { target: 'sluice', requestsPerSec: 1800, cpuUsPerRequest: 125 },
+    ]);
+    expect(rows.find((r) => r.target === 'sluice')).toMatchObject({ ratio: 0.45, cpuRatioToNaive: 1.25 });
+    expect(deriveThroughput([{ target: 'sluice', requestsPerSec: 1, cpuUsPerRequest: 1 }])[0].cpuRatioToNaive).toBeNull();
   });
 });
 

@@ -59,7 +59,9 @@ describe('responseFilter', () => {
     const out = JSON.parse(drive(f, JSON.stringify({ content: [{ type: 'text', text: `n ${CARD}` }], usage: { input_tokens: 1, output_tokens: 2 } })));
     expect(out.content[0].text).toBe('n [REDACTED:card]');
     expect(ctx.usage).toEqual({ input: 1, output: 2, total: 3 });
-    expect(ctx.maskedResponse).toContain('[REDACTED:card]');
+    // A buffered body is kept for audit as the bytes relayed.
+    expect(ctx.maskedResponse).toBeInstanceOf(Uint8Array);
+    expect(dec.decode(ctx.maskedResponse as Uint8Array)).toContain('[REDACTED:card]');
   });
 
   it('refuses a body larger than maxBufferedBytes', () => {

@@ -55,7 +55,7 @@ function relay(p: Provider, parts: string[]) {
   const f = step.filterFor(ctx, P, 200, { 'content-type': 'text/event-stream' })!;
   const bytes = enc.encode(upstream(p, parts));
   const out = [...f.push(bytes), ...f.end()].map((b) => dec.decode(b)).join('');
-  return { out, text: clientText(p, out), audit: ctx.maskedResponse ?? '' };
+  return { out, text: clientText(p, out), audit: typeof ctx.maskedResponse === 'string' ? ctx.maskedResponse : new TextDecoder().decode(ctx.maskedResponse) };
 }
 
 const CORPUS = secretCorpus();
