@@ -7,9 +7,19 @@ import { runOpenLoop } from './open-loop.js';
 import { chatBodies, streamBody } from './payload.js';
 import { runStreaming } from './streaming.js';
 import { askLoop, cpuSecondsOfTree, resetLoop } from './procs.js';
-import { overheadPercentiles, scrapeOverhead } from './own-time.js';
+import { overheadPercentiles, parseOverheadBuckets, parseThreadLoads, scrapeMetrics } from './own-time.js';
 
 const fmt = (v, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '—');
+
+/**
+ * The main thread's loop (from the child) plus each HTTP thread's utilisation (from /metrics) when Sluice serves on
+ * worker threads; with one thread the main thread is the HTTP thread and the list is left out.
+ */
+export function withThreads(main, metricsText) {
+  if (!main) return main;
+  const threads = parseThreadLoads(metricsText);
+  return threads.length > 1 && !main.threads ? { ...main, threads } : main;
+}
 
 export async function openLoopPhase(stack, opts, log) {
   const bodies = chatBodies();
@@ -18,14 +28,14 @@ export async function openLoopPhase(stack, opts, log) {
     for (const target of stack.targets) {
       const pool = poolFor(target, 512);
       await warmUp(pool, target, bodies, { requests: Math.min(500, rate) });
-      const before = await scrapeOverhead(target);
+      const beforeText = await scrapeMetrics(target);
       const loop = target.proc.child?.connected;
       if (loop) resetLoop(target.proc);
       const r = await runOpenLoop({ pool, target, bodies, rate, durationMs: opts.durationMs });
-      const eventLoop = loop ? await askLoop(target.proc) : null;
-      const after = await scrapeOverhead(target);
+      const afterText = await scrapeMetrics(target);
+      const eventLoop = loop ? withThreads(await askLoop(target.proc), afterText) : null;
       await pool.close();
-      const own = before && after ? overheadPercentiles(before, after) : undefined;
+      const own = beforeText && afterText ? overheadPercentiles(parseOverheadBuckets(beforeText), parseOverheadBuckets(afterText)) : undefined;
       rows.push({ target: target.name, ...r, ...(own ? { own } : {}), ...(eventLoop ? { eventLoop } : {}) });
       const ownText = own ? `  (Sluice's own time p50 ≤ ${fmt(own.p50)} p99 ≤ ${fmt(own.p99)} ms)` : '';
       log(`  open loop ${rate}/s ${target.name.padEnd(7)} p50 ${fmt(r.latency.p50)} p99 ${fmt(r.latency.p99)} p99.9 ${fmt(r.latency.p999)} ms  errors ${r.errors + r.non2xx + r.dropped}${ownText}`);
@@ -41,11 +51,14 @@ export async function throughputPhase(stack, opts, log) {
     const pool = poolFor(target, opts.connections);
     await warmUp(pool, target, bodies, { requests: 300, concurrency: Math.min(opts.connections, 32) });
     const loop = target.proc.child.connected;
-    if (loop) resetLoop(target.proc);
+    if (loop) {
+      resetLoop(target.proc);
+      await scrapeMetrics(target);
+    }
     const cpu0 = cpuSecondsOfTree(target.proc.pid);
     const r = await runClosedLoop({ pool, target, bodies, connections: opts.connections, durationMs: opts.durationMs });
     const cpu1 = cpuSecondsOfTree(target.proc.pid);
-    const eventLoop = loop ? await askLoop(target.proc) : null;
+    const eventLoop = loop ? withThreads(await askLoop(target.proc), await scrapeMetrics(target)) : null;
     await pool.close();
     // CPU of the target's processes (every thread: HTTP, inspection pool, audit; nginx's workers) per request answered.
     const cpuUsPerRequest = cpu0 !== null && cpu1 !== null && r.ok > 0 ? ((cpu1 - cpu0) * 1e6) / r.ok : undefined;

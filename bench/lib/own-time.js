@@ -36,11 +36,27 @@ export function overheadPercentiles(before, after, ps = [0.5, 0.99]) {
 
 /** Scrapes a Sluice target's /metrics (undefined for other targets or on failure). */
 export async function scrapeOverhead(target) {
-  if (target.name !== 'sluice' && target.name !== 'sluice-node') return undefined;
+  const text = await scrapeMetrics(target);
+  return text === undefined ? undefined : parseOverheadBuckets(text);
+}
+
+/** A Sluice target's /metrics text (undefined for other targets or on failure). */
+export async function scrapeMetrics(target) {
+  if (!target.name.startsWith('sluice')) return undefined;
   try {
     const res = await fetch(`${target.url}/metrics`);
-    return parseOverheadBuckets(await res.text());
+    return await res.text();
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Event-loop utilisation of each HTTP thread since the previous scrape (`sluice_event_loop_utilization{thread}`, which
+ * every scrape resets): scrape once before a phase and parse the scrape after it.
+ */
+export function parseThreadLoads(text) {
+  const out = [];
+  for (const m of (text ?? '').matchAll(/^sluice_event_loop_utilization\{thread="([^"]+)"\} ([\d.e+-]+)$/gm)) out.push({ name: `http ${m[1]}`, elu: Number(m[2]) });
+  return out;
 }

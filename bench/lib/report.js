@@ -76,7 +76,7 @@ export function reportTables(result) {
   ];
   if (loops.length) {
     tables.push({
-      title: "event loop of each Sluice thread (utilisation, and delay of a 10 ms timer in ms)",
+      title: 'event loop of each Sluice thread: utilisation; delay of a 10 ms timer in ms (main thread; HTTP threads report utilisation)',
       header: ['phase', 'target', 'thread', 'busy %', 'delay p50', 'delay p99', 'delay max'],
       rows: loops.flatMap(([phase, r]) =>
         [{ thread: 'main', ...r.eventLoop }, ...(r.eventLoop.threads ?? []).map((t, i) => ({ thread: t.name ?? `http ${i + 1}`, ...t }))].map((t) => [

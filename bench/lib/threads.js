@@ -5,6 +5,8 @@ import { poolFor, postChat, warmUp } from './client.js';
 import { runClosedLoop } from './closed-loop.js';
 import { chatBodies } from './payload.js';
 import { askLoop, cpuSecondsOfTree, resetLoop } from './procs.js';
+import { scrapeMetrics } from './own-time.js';
+import { withThreads } from './macro.js';
 import { sluiceTarget } from './targets.js';
 
 export async function threadsPhase(stack, opts, log) {
@@ -21,10 +23,11 @@ export async function threadsPhase(stack, opts, log) {
       const pool = poolFor(target, opts.connections);
       await warmUp(pool, target, bodies, { requests: 300, concurrency: Math.min(opts.connections, 32) });
       resetLoop(target.proc);
+      await scrapeMetrics(target);
       const cpu0 = cpuSecondsOfTree(target.proc.pid);
       const r = await runClosedLoop({ pool, target, bodies, connections: opts.connections, durationMs: opts.durationMs });
       const cpu1 = cpuSecondsOfTree(target.proc.pid);
-      const eventLoop = await askLoop(target.proc);
+      const eventLoop = withThreads(await askLoop(target.proc), await scrapeMetrics(target));
       await pool.close();
       const cpuUsPerRequest = r.ok > 0 ? ((cpu1 - cpu0) * 1e6) / r.ok : null;
       const row = {
