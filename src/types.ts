@@ -62,8 +62,6 @@ export type AuditDecision =
 
 export interface TokenUsage {
   input?: number;
-  /** Of `input`, the tokens read from the provider's prompt cache (billed lower), when it says. */
-  cachedInput?: number;
   output?: number;
   total?: number;
 }

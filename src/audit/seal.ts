@@ -38,7 +38,6 @@ export function normalize(input: AuditRecordInput | CheckpointDraft, now: Date):
     latency: input.latency ?? null,
     detail: input.detail ?? null,
     routing: input.routing,
-    cost: input.cost,
     checkpoint: 'checkpoint' in input ? input.checkpoint : undefined,
   };
 }
