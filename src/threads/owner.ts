@@ -86,6 +86,8 @@ export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpTh
   const inFlight = new Int32Array(cells);
   const threads: Thread[] = [];
   let closing = false;
+  /** Until the start-up below has settled, a thread that exits is the start-up's failure, not one to replace. */
+  let startupDone = false;
   const holds = new Map<string, { cancelled: boolean; cbs: Array<() => void> }>();
   const restartDelay: number[] = new Array(count).fill(RESTART_DELAY_MS);
 
@@ -108,13 +110,14 @@ export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpTh
       Atomics.store(inFlight, index, 0);
       ch.failAll(new SluiceError('SLUICE_INTERNAL', 'HTTP thread exited'));
       for (const [k, h] of holds) if (k.startsWith(`${index}:`)) cancelHold(k, h);
-      if (closing || t.abandoned) return;
+      if (closing || t.abandoned || !startupDone) return;
       logger.error({ thread: index, code }, 'HTTP thread exited; starting another');
       const delay = restartDelay[index]!;
       setTimeout(() => {
         if (closing || t.abandoned) return;
         const next = spawn(index);
-        threads[index] = next;
+        const at = threads.indexOf(t);
+        if (at >= 0) threads[at] = next;
         next.ready.then(
           () => {
             restartDelay[index] = RESTART_DELAY_MS;
@@ -219,6 +222,7 @@ export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpTh
       t.abandoned = true;
       logger.error({ thread: t.index, err: r.reason instanceof Error ? r.reason.message : String(r.reason) }, 'HTTP thread could not start; serving with fewer threads');
     });
+    startupDone = true;
     logger.info({ threads: threads.length, port: first.port }, 'HTTP threads serving');
     if (state.audit.refusing) for (const t of threads) t.ch.notify(CALLS.auditRefusing, true);
 

@@ -114,6 +114,8 @@ beforeAll(async () => {
         conn('anthropic-a', a.url, 'anthropic'),
         conn('anthropic-b', b.url, 'anthropic'),
       ],
+      // Routing state (breakers, cool-downs, round robin) is per HTTP thread: one thread makes the counts exact.
+      server: { threads: 1 },
       routes: {
         models: {
           spread: [{ connection: 'a', model: 'spread-a', weight: 3 }, { connection: 'b', model: 'spread-b', weight: 1 }],
