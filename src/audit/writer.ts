@@ -100,10 +100,11 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
     return enqueue(body);
   }
 
-  function enqueue(body: ReturnType<typeof normalize>): number {
+  /** `force`: past the backlog bound (the gap marker written by close, which has no later chance). */
+  function enqueue(body: ReturnType<typeof normalize>, force = false): number {
     const sealed = seal(body, seq + 1, prev);
     const bytes = sealed.line.length;
-    if (sink.pendingBytes + bytes > o.maxPendingBytes) return drop('backlog over maxPendingBytes');
+    if (!force && sink.pendingBytes + bytes > o.maxPendingBytes) return drop('backlog over maxPendingBytes');
     rotateIfNeeded(bytes, Date.now());
     seq = sealed.seq;
     prev = sealed.hash;
@@ -134,10 +135,10 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
     return -1;
   }
 
-  function markGap(): void {
+  function markGap(force = false): void {
     const detail = { dropped: gap.count, firstDroppedAt: gap.first, lastDroppedAt: gap.last };
     gap.count = 0;
-    if (enqueue(normalize({ kind: 'gap', detail }, new Date())) < 0) {
+    if (enqueue(normalize({ kind: 'gap', detail }, new Date()), force) < 0) {
       // Still no room: keep counting into the same marker.
       gap.count += detail.dropped - 1;
       gap.first = detail.firstDroppedAt;
@@ -173,7 +174,9 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
     closed = true;
     if (timer) clearInterval(timer);
     await signing;
-    if (gap.count > 0) markGap();
+    // The last chance to mark what was lost: the marker goes in even when the backlog is at its bound (it is a few
+    // hundred bytes over it, once), or records dropped while the backlog was full would leave no trace at all.
+    if (gap.count > 0) markGap(true);
     // A final checkpoint, so a cleanly stopped log has no unsigned tail.
     if (signer && unsigned > 0) await checkpoint(signer);
     await sink.close();

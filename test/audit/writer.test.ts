@@ -191,6 +191,25 @@ describe('audit writer', () => {
     expect(report.issues.map((i) => i.code)).toEqual(['gap']);
   });
 
+  it('close marks records dropped while the backlog sat at its bound, even when the marker does not fit under it', async () => {
+    const sized = (n: number) => ({ ...sampleRecord(1), request: { mode: 'full' as const, bytes: n, text: 'x'.repeat(n) } });
+    const probe = createAuditWriter({ dir: tmpDir(), groupCommitMs: 1000, logger: memoryLogger() });
+    probe.append(sized(30000));
+    const overhead = probe.stats.pendingBytes - 30000;
+    await probe.close();
+    // Two records fill the backlog to within 10 bytes of its bound: no room is left for a gap marker.
+    const big = sized(Math.floor((65536 - 10) / 2) - overhead);
+    const dir = tmpDir();
+    const w = createAuditWriter({ dir, maxPendingBytes: 65536, groupCommitMs: 1000, logger: memoryLogger() });
+    expect([w.append(big), w.append(big), w.append(big), w.append(big)]).toEqual([1, 2, -1, -1]);
+    expect(65536 - w.stats.pendingBytes).toBeLessThan(100);
+    await w.close();
+    const report = await verifyAuditLog({ dir });
+    expect(report).toMatchObject({ ok: false, records: 3 });
+    expect(report.issues.map((i) => i.code)).toEqual(['gap']);
+    expect(report.issues[0].message).toMatch(/^2 record\(s\) were dropped/);
+  });
+
   it('reports health: unhealthy from a failed write until a retry succeeds', async () => {
     const dir = tmpDir();
     const seen: boolean[] = [];
