@@ -99,6 +99,8 @@ export interface RequestContext {
    */
   maskedResponse?: string | Uint8Array;
   usage?: TokenUsage;
+  /** What the exchange cost by the price table (`spend`), when its model has a price and usage was reported. */
+  cost?: { amount: number; currency: string; price: string };
   routing?: RoutingInfo;
   status?: number;
   error?: SluiceError;

@@ -40,6 +40,7 @@ export const ERRORS = Object.freeze({
   SLUICE_BODY_TOO_LARGE: spec(413, 'client', 'invalid_request_error', 'request_too_large'),
   SLUICE_HEADERS_TOO_LARGE: spec(431, 'client', 'invalid_request_error', 'invalid_request_error'),
   SLUICE_QUOTA_EXCEEDED: spec(429, 'client', 'rate_limit_exceeded', 'rate_limit_error'),
+  SLUICE_BUDGET_EXCEEDED: spec(429, 'client', 'insufficient_quota', 'rate_limit_error'),
   SLUICE_OVERLOADED: spec(503, 'internal', 'server_error', 'overloaded_error'),
   SLUICE_INSPECTION_FAILED: spec(503, 'internal', 'server_error', 'api_error'),
   SLUICE_UPSTREAM_UNREACHABLE: spec(502, 'upstream', 'server_error', 'api_error'),

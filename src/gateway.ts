@@ -399,10 +399,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const u = ctx.usage!;
     const l = metrics.labels;
     const who = ctx.identity;
-    const base: Record<string, string> = { model: l.model(ctx.model ?? 'none'), group: l.group(who?.groups[0] ?? 'none') };
+    // A routed request is counted under the model that ran (the target's), as it is priced.
+    const base: Record<string, string> = { model: l.model(ctx.routing?.model ?? ctx.model ?? 'none'), group: l.group(who?.groups[0] ?? 'none') };
     if (l.job) base.job = l.job(who?.job ?? 'none');
     if (u.input) metrics.tokens.inc({ ...base, direction: 'input' }, u.input);
     if (u.output) metrics.tokens.inc({ ...base, direction: 'output' }, u.output);
+    if (u.cachedInput) metrics.tokens.inc({ ...base, direction: 'cached_input' }, u.cachedInput);
+    if (ctx.cost) metrics.spend.inc(base, ctx.cost.amount);
   }
 
   return gw;
@@ -476,7 +479,7 @@ function finishTimings(ctx: RequestContext): void {
 }
 
 function decisionForError(e: SluiceError): RequestContext['auditDecision'] {
-  if (e.code === 'SLUICE_POLICY_BLOCKED' || e.code === 'SLUICE_FORBIDDEN' || e.code === 'SLUICE_QUOTA_EXCEEDED' || e.code === 'SLUICE_JUSTIFICATION_REQUIRED') return 'blocked';
+  if (e.code === 'SLUICE_POLICY_BLOCKED' || e.code === 'SLUICE_FORBIDDEN' || e.code === 'SLUICE_QUOTA_EXCEEDED' || e.code === 'SLUICE_BUDGET_EXCEEDED' || e.code === 'SLUICE_JUSTIFICATION_REQUIRED') return 'blocked';
   if (e.code.startsWith('SLUICE_APPROVAL_')) return 'denied';
   return 'failed';
 }

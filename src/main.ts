@@ -20,6 +20,7 @@ import { createPolicyStep } from './policy/step.js';
 import { createRedisQuotaStore } from './policy/quota-redis.js';
 import { connectRedis, type SharedRedis } from './redis.js';
 import { createMemoryQuotaStore, type QuotaStore } from './policy/quota.js';
+import { createSpend } from './spend/index.js';
 import { createAuditStep } from './audit/step.js';
 import { createApprovals } from './approval/index.js';
 import { reviewerAccess } from './approval/access.js';
@@ -197,6 +198,8 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
   });
   for (const r of consoleRoutes) admin.add(r);
 
+  // One store for quotas and budgets: in memory, or Redis; HTTP threads reach it on the main thread.
+  const quotaStore = quotas ?? createMemoryQuotaStore();
   // The HTTP side: on the main thread, or on `server.threads` worker threads sharing the port.
   const count = httpThreadCount(config, logger);
   let pipeline: Pipeline | undefined;
@@ -207,12 +210,12 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
       count,
       logger,
       metrics,
-      state: { quotas: quotas ?? createMemoryQuotaStore(), vault, audit, approvals, admin, readiness, policySources: () => policies.sources(), secret },
+      state: { quotas: quotaStore, vault, audit, approvals, admin, readiness, policySources: () => policies.sources(), secret },
     });
     const started = threads;
     closers.push(() => started.close());
   } else {
-    pipeline = await startPipeline({ config, logger, metrics, auth, policy: createPolicyStep(policies, secret, quotas), audit, approvals, admin, vault, readiness });
+    pipeline = await startPipeline({ config, logger, metrics, auth, policy: createPolicyStep(policies, secret, quotaStore, createSpend(config.spend, quotaStore, metrics)), audit, approvals, admin, vault, readiness });
     const started = pipeline;
     closers.push(() => started.close());
   }

@@ -62,6 +62,8 @@ export type AuditDecision =
 
 export interface TokenUsage {
   input?: number;
+  /** Of `input`, the tokens read from the provider's prompt cache (billed lower), when it says. */
+  cachedInput?: number;
   output?: number;
   total?: number;
 }

@@ -84,6 +84,8 @@ export interface AuditRecord {
   detail: Record<string, string | number | boolean> | null;
   /** Routed models only (docs/routing.md): the logical model, the target that answered and every attempt. */
   routing?: AuditRouting;
+  /** The exchange's cost by the price table: amount in `currency`, and the table entry (`price`) that priced it. */
+  cost?: { amount: number; currency: string; price: string };
   checkpoint?: CheckpointInfo;
   /** Hex SHA-256 of the previous record's canonical form (64 zeros for the first record ever). */
   prev: string;
@@ -139,6 +141,7 @@ export function buildExchangeRecord(ctx: RequestContext, opts: ExchangeRecordOpt
     aborted: ctx.clientAborted,
     latency: latencyOf(ctx),
     ...(ctx.routing ? { routing: routingOf(ctx.routing) } : {}),
+    ...(ctx.cost ? { cost: { ...ctx.cost } } : {}),
   };
 }
 

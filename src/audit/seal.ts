@@ -38,6 +38,7 @@ export function normalize(input: AuditRecordInput | CheckpointDraft, now: Date):
     latency: input.latency ?? null,
     detail: input.detail ?? null,
     routing: input.routing,
+    cost: input.cost,
     checkpoint: 'checkpoint' in input ? input.checkpoint : undefined,
   };
 }

@@ -112,13 +112,19 @@ const RECORD: Record<string, Write> = {
   findings: list(shape({ detector: str, type: str, action: str, count: num })),
   request: capture,
   response: capture,
-  usage: shape({ input: num, output: num, total: num }),
+  usage: shape({ input: num, cachedInput: num, output: num, total: num }),
   status: num,
   error: str,
   aborted: bool,
   latency: shape({ authMs: num, inspectMs: num, upstreamMs: num, approvalMs: num, totalMs: num, overheadMs: num }),
   detail: any,
-  routing: any,
+  routing: shape({
+    logical: str,
+    connection: str,
+    model: str,
+    attempts: list(shape({ connection: str, model: str, status: num, error: str, ms: num, outcome: str })),
+  }),
+  cost: shape({ amount: num, currency: str, price: str }),
   checkpoint: any,
 };
 const RECORD_KEYS = Object.keys(RECORD).sort();

@@ -26,6 +26,8 @@ commands:
   shadow scan FILE... [--format table|json]
                                  find LLM calls that bypassed Sluice in proxy/access/flow logs
   keys generate --out DIR        create an Ed25519 key pair for audit checkpoints
+  usage [--since T] [--until T] [--by group,job,model] [--json]
+                                 tokens and spend from the audit trail
 
 options:
   -h, --help                     this text
@@ -110,6 +112,16 @@ const COMMANDS: Record<string, Command> = {
     usage: async () => (await import('../shadow/cli.js')).USAGE,
     config: false,
     run: async (argv) => (await import('../shadow/cli.js')).shadowCommand(argv),
+  },
+  usage: {
+    usage: async () => (await import('../spend/usage-cli.js')).USAGE + CONFIG_NOTE,
+    config: true,
+    async run(argv, config) {
+      const loaded = quietly(() => loadConfigFile(config.file).config);
+      const { usageCommand } = await import('../spend/usage-cli.js');
+      const { consoleIo } = await import('../audit/io.js');
+      return usageCommand(argv, consoleIo(), { dir: process.env.SLUICE_AUDIT_DIR ?? loaded?.audit.dir ?? '.sluice/audit', prices: loaded?.spend.prices, currency: loaded?.spend.currency });
+    },
   },
   keys: {
     usage: async () => (await import('../audit/keys.js')).USAGE,

@@ -7,6 +7,7 @@ import { ApprovalsSchema } from '../approval/config.js';
 import { EgressSchema } from '../shadow/config.js';
 import { ConsoleSchema } from '../console/config.js';
 import { RoutesSchema, checkRoutes } from '../routing/config.js';
+import { SpendSchema } from '../spend/config.js';
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
 // Paths the gateway owns; a connection may not shadow them.
@@ -256,6 +257,7 @@ export const ConfigSchema = v.pipe(
   identity: IdentitySchema,
   connections,
   routes: RoutesSchema,
+  spend: SpendSchema,
   inspection,
   policies,
   audit,

@@ -71,12 +71,20 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
 `;
 
+// ARGV: micro-units to add, TTL ms.
+const ADD_SPEND = `
+redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
 type TakeReply = [number, number, number, string[]];
 
 export function createRedisQuotaStore(opts: RedisQuotaOptions): QuotaStore {
   const take = opts.redis.script(TAKE);
   const giveBack = opts.redis.script(GIVE_BACK);
   const addTokens = opts.redis.script(ADD_TOKENS);
+  const addSpend = opts.redis.script(ADD_SPEND);
   const clock = () => String(opts.now ? opts.now() : -1);
   const keyOf = (b: QuotaBinding) => `${opts.keyPrefix}quota:${b.key}`;
 
@@ -120,6 +128,19 @@ export function createRedisQuotaStore(opts: RedisQuotaOptions): QuotaStore {
         return { ...st, w: countWindow([...pairs(live), [`r${slot}`, 1]], st.now, st.b) };
       });
       return { allowed: true, headers: rateLimitHeaders(after) };
+    },
+    async spent(keys) {
+      // One GET per key (not MGET): keys of one request may sit in different Cluster slots.
+      try {
+        const values = await Promise.all(keys.map((k) => opts.redis.cmd.get(`${opts.keyPrefix}${k}`)));
+        return values.map((v) => Number(v ?? 0));
+      } catch (err) {
+        failed(err);
+        return keys.map(() => 0);
+      }
+    },
+    async addSpend(key, micros, ttlMs) {
+      await addSpend.run([`${opts.keyPrefix}${key}`], [String(micros), String(Math.ceil(ttlMs))]).catch((err) => opts.onError?.(err as Error));
     },
     async record(usage) {
       if (!(usage.tokens > 0)) return;

@@ -64,6 +64,10 @@ export interface QuotaStore {
   check(bindings: readonly QuotaBinding[]): Promise<QuotaCheck>;
   /** Add the tokens the provider reported for a completed exchange. */
   record(usage: { bindings: readonly QuotaBinding[]; tokens: number }): Promise<void>;
+  /** Spend counters of budgets (src/spend/budgets.ts) in micro-units, in the order of `keys`; 0 for one never charged. */
+  spent(keys: readonly string[]): Promise<number[]>;
+  /** Adds to a spend counter, forgotten `ttlMs` after its last charge. */
+  addSpend(key: string, micros: number, ttlMs: number): Promise<void>;
 }
 
 /** One counter: its slots (`r<slot>` / `t<slot>` → count) and when it may be forgotten. */
@@ -90,6 +94,7 @@ export function createMemoryQuotaStore(opts: { now?: () => number; maxKeys?: num
   const now = opts.now ?? Date.now;
   const maxKeys = opts.maxKeys ?? 100_000;
   const counters = new Map<string, Counter>();
+  const spend = new Map<string, { micros: number; expires: number }>();
 
   function counterFor(b: QuotaBinding, t: number): Counter {
     let c = counters.get(b.key);
@@ -147,7 +152,28 @@ export function createMemoryQuotaStore(opts: { now?: () => number; maxKeys?: num
     return counters.size;
   }
 
-  return { check, record, size };
+  async function spent(keys: readonly string[]): Promise<number[]> {
+    const t = now();
+    return keys.map((k) => {
+      const c = spend.get(k);
+      return c && c.expires > t ? c.micros : 0;
+    });
+  }
+
+  async function addSpend(key: string, micros: number, ttlMs: number): Promise<void> {
+    const t = now();
+    const c = spend.get(key);
+    if (!c || c.expires <= t) {
+      // Counters per (budget, who, period): bounded like the quota counters.
+      if (spend.size >= maxKeys) for (const [k, x] of spend) if (x.expires <= t || spend.size >= maxKeys) spend.delete(k);
+      spend.set(key, { micros, expires: t + ttlMs });
+    } else {
+      c.micros += micros;
+      c.expires = t + ttlMs;
+    }
+  }
+
+  return { check, record, size, spent, addSpend };
 }
 
 export interface CounterState {

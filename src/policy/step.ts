@@ -6,6 +6,7 @@ import type { PolicyStore } from './load.js';
 import { evaluate, type PolicyDecision, type RequestInfo } from './evaluate.js';
 import { createProfiler } from './profile.js';
 import type { Policy } from './types.js';
+import type { SpendStep } from '../spend/index.js';
 import { createMemoryQuotaStore, quotaExceededError, type QuotaStore } from './quota.js';
 
 export interface GatewayPolicy extends PolicyStep {
@@ -33,7 +34,7 @@ function requestInfo(ctx: RequestContext, connection: string, model: string | un
   };
 }
 
-export function createPolicyStep(store: Pick<PolicyStore, 'current'>, secret: string, quotas: QuotaStore = createMemoryQuotaStore()): GatewayPolicy {
+export function createPolicyStep(store: Pick<PolicyStore, 'current'>, secret: string, quotas: QuotaStore = createMemoryQuotaStore(), spend?: SpendStep): GatewayPolicy {
   const profiler = createProfiler({ secret });
   // Decisions are remembered per request so record() charges the same quota bindings the check took.
   const decisions = new WeakMap<RequestContext, PolicyDecision>();
@@ -62,13 +63,22 @@ export function createPolicyStep(store: Pick<PolicyStore, 'current'>, secret: st
         throw new SluiceError(d.code ?? 'SLUICE_POLICY_BLOCKED', d.reason ?? `Blocked by policy rule ${d.rules[0] ?? ''}`.trim());
       }
       let responseHeaders: Array<[string, string]> | undefined;
+      if (spend) {
+        try {
+          const warnings = await spend.check(d.identity ?? ctx.identity!);
+          if (warnings.length) responseHeaders = warnings;
+        } catch (err) {
+          ctx.decision = d;
+          throw err;
+        }
+      }
       if (d.quotas.length > 0) {
         const q = await quotas.check(d.quotas);
         if (!q.allowed) {
           ctx.decision = d;
           throw quotaExceededError(q);
         }
-        responseHeaders = Object.entries(q.headers);
+        responseHeaders = [...(responseHeaders ?? []), ...Object.entries(q.headers)];
       }
       return { ...d, responseHeaders };
     },
@@ -94,6 +104,7 @@ export function createPolicyStep(store: Pick<PolicyStore, 'current'>, secret: st
       };
     },
     record: function recordUsage(ctx) {
+      spend?.record(ctx);
       const d = decisions.get(ctx);
       const tokens = ctx.usage?.total ?? (ctx.usage?.input ?? 0) + (ctx.usage?.output ?? 0);
       if (d && d.quotas.length > 0 && tokens > 0) void quotas.record({ bindings: d.quotas, tokens }).catch(() => undefined);

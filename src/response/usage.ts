@@ -18,7 +18,10 @@ export function openaiUsage(u: unknown): TokenUsage | undefined {
   const input = num(o.prompt_tokens) ?? num(o.input_tokens);
   const output = num(o.completion_tokens) ?? num(o.output_tokens);
   const t = num(o.total_tokens) ?? total(input, output);
-  return t === undefined ? undefined : { input, output, total: t };
+  if (t === undefined) return undefined;
+  const details = (o.prompt_tokens_details ?? o.input_tokens_details) as Obj | null | undefined;
+  const cachedInput = details && typeof details === 'object' ? num(details.cached_tokens) : undefined;
+  return cachedInput ? { input, cachedInput, output, total: t } : { input, output, total: t };
 }
 
 /**
@@ -34,5 +37,7 @@ export function anthropicUsage(u: unknown, prior?: TokenUsage): TokenUsage | und
   const input = base === undefined ? prior?.input : base + cache;
   const output = num(o.output_tokens) ?? prior?.output;
   const t = total(input, output);
-  return t === undefined ? undefined : { input, output, total: t };
+  if (t === undefined) return undefined;
+  const cachedInput = base === undefined ? prior?.cachedInput : num(o.cache_read_input_tokens);
+  return cachedInput ? { input, cachedInput, output, total: t } : { input, output, total: t };
 }

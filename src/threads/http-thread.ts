@@ -7,6 +7,7 @@ import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { createAuthenticator } from '../auth/authenticate.js';
 import { createPolicyStep } from '../policy/step.js';
+import { createSpend } from '../spend/index.js';
 import { loadPolicySources, formatIssue, type PolicySource } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
 import { startPipeline, type Pipeline } from '../pipeline.js';
@@ -58,12 +59,13 @@ async function start(): Promise<void> {
   const auth = createAuthenticator(config.identity);
   const audit = remoteAudit(ch, config.audit, logger);
   ch.on(CALLS.auditRefusing, (r: boolean) => audit.setRefusing(r));
+  const quotas = remoteQuotas(ch);
   pipeline = await startPipeline({
     config,
     logger,
     metrics,
     auth,
-    policy: createPolicyStep({ current: () => policy }, data.secret, remoteQuotas(ch)),
+    policy: createPolicyStep({ current: () => policy }, data.secret, quotas, createSpend(config.spend, quotas, metrics)),
     audit,
     approvals: remoteApprovals(ch),
     admin: remoteAdmin(ch),

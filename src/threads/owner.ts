@@ -144,6 +144,8 @@ export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpTh
     const { ch, index } = t;
     ch.on(CALLS.quotaCheck, (bindings: QuotaBinding[]) => state.quotas.check(bindings));
     ch.on(CALLS.quotaRecord, (usage: { bindings: QuotaBinding[]; tokens: number }) => state.quotas.record(usage));
+    ch.on(CALLS.quotaSpent, (keys: string[]) => state.quotas.spent(keys));
+    ch.on(CALLS.quotaAddSpend, (a: { key: string; micros: number; ttlMs: number }) => state.quotas.addSpend(a.key, a.micros, a.ttlMs));
     ch.on(CALLS.vaultPut, (p: { session: string; token: string; value: string; ttlMs: number }) => state.vault.put(p.session, p.token, p.value, p.ttlMs));
     ch.on(CALLS.vaultPreload, (session: string) => (state.vault.preload ? state.vault.preload(session) : (state.vault.entriesOf?.(session) ?? new Map())));
     ch.on(CALLS.auditExchange, (a: { record: AuditRecordInput; reqId: string; wait: boolean }) => {

@@ -14,6 +14,8 @@ import type { Channel } from './channel.js';
 export const CALLS = Object.freeze({
   quotaCheck: 'quota.check',
   quotaRecord: 'quota.record',
+  quotaSpent: 'quota.spent',
+  quotaAddSpend: 'quota.addSpend',
   vaultPut: 'vault.put',
   vaultPreload: 'vault.preload',
   auditExchange: 'audit.exchange',
@@ -34,6 +36,9 @@ export function remoteQuotas(ch: Channel): QuotaStore {
   return {
     check: (bindings) => ch.call(CALLS.quotaCheck, bindings),
     record: (usage) => ch.call(CALLS.quotaRecord, usage),
+    // Budgets (src/spend/budgets.ts): counted once per instance like quotas.
+    spent: (keys) => ch.call(CALLS.quotaSpent, keys),
+    addSpend: (key, micros, ttlMs) => ch.call(CALLS.quotaAddSpend, { key, micros, ttlMs }),
   };
 }
 

@@ -59,7 +59,7 @@ describe('config loading', () => {
     ['unset env var', minimal, `${F}:6:17: connections[0].credential: environment variable KEY is not set and has no default`, {}],
     ['bad env value', `server:\n  port: \${PORT}\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found the value of environment variable PORT`, { KEY: 'k', PORT: 'eighty' }],
     ['bad env boolean', `server:\n  allowSlowFallback: \${SLOW:-maybe}\n${minimal}`, `${F}:2:22: server.allowSlowFallback: expected true or false, found the value of environment variable SLOW`],
-    ['unknown top-level key', `serve: {}\n${minimal}`, `${F}:1:1: serve: unknown key, did you mean "server"? (expected one of: server, demo, identity, connections, routes, inspection, policies, audit, approvals, egress, console, stores, logging, telemetry)`],
+    ['unknown top-level key', `serve: {}\n${minimal}`, `${F}:1:1: serve: unknown key, did you mean "server"? (expected one of: server, demo, identity, connections, routes, spend, inspection, policies, audit, approvals, egress, console, stores, logging, telemetry)`],
     ['misspelt nested key', `server:\n  prot: 1\n${minimal}`, `${F}:2:3: server.prot: unknown key, did you mean "port"? (expected one of: host, port, engine, threads, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls, admin)`],
     ['wrong case', `server:\n  Port: 1\n${minimal}`, `${F}:2:3: server.Port: unknown key, did you mean "port"? (expected one of: host, port, engine, threads, allowSlowFallback, maxHeaderBytes, maxBodyBytes, shutdownGraceMs, tls, admin)`],
     ['wrong type', `server:\n  port: eighty\n${minimal}`, `${F}:2:9: server.port: expected an integer from 0 to 65535, found "eighty"`],
@@ -104,6 +104,12 @@ describe('config loading', () => {
     ['one provider kind per model', `routes:\n  models:\n    m: [{ connection: openai }, { connection: claude }]\n${minimal}  - name: claude\n    provider: anthropic\n    baseUrl: http://x/v1\n`, `${F}:3:47: routes.models.m[1].connection: connection "claude" is anthropic but the other targets of "m" are openai: one provider kind per model`],
     ['fallback across provider kinds', `routes:\n  models:\n    m: [{ connection: openai }]\n    c: [{ connection: claude }]\n  fallbacks:\n    m: [c]\n${minimal}  - name: claude\n    provider: anthropic\n    baseUrl: http://x/v1\n`, `${F}:6:9: routes.fallbacks.m[0]: "c" is served by anthropic connections, "m" by openai: a fallback keeps the provider kind`],
     ['empty target list', `routes:\n  models:\n    m: []\n${minimal}`, `${F}:3:8: routes.models.m: must not be empty`],
+    ['spend currency', `spend:\n  currency: dollars\n${minimal}`, `${F}:2:13: spend.currency: expected a three-letter currency code, found "dollars"`],
+    ['negative price', `spend:\n  prices:\n    m: { input: -1, output: 1 }\n${minimal}`, `${F}:3:17: spend.prices.m.input: expected a price >= 0, found -1`],
+    ['price without output', `spend:\n  prices:\n    m: { input: 1 }\n${minimal}`, `${F}:3:8: spend.prices.m.output: is required`],
+    ['duplicate budget id', `spend:\n  budgets:\n    - { id: a, per: job, amount: 1, period: day }\n    - { id: a, per: job, amount: 1, period: month }\n${minimal}`, `${F}:4:13: spend.budgets[1].id: duplicate budget id "a"`],
+    ['budget per', `spend:\n  budgets:\n    - { id: a, per: team, amount: 1, period: day }\n${minimal}`, `${F}:3:21: spend.budgets[0].per: expected one of: subject, job, group, found "team"`],
+    ['budget period', `spend:\n  budgets:\n    - { id: a, per: job, amount: 1, period: week }\n${minimal}`, `${F}:3:45: spend.budgets[0].period: expected one of: day, month, found "week"`],
   ];
   it.each(cases)('%s', (_name, text, expected, env) => {
     const got = problems(text, env ?? { KEY: 'k' });

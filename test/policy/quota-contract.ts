@@ -97,4 +97,12 @@ export function quotaContract(make: StoreFactory): void {
     const all = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? store : other).check(q)));
     expect(all.filter((r) => r.allowed).length).toBe(25);
   });
+
+  it('adds budget spend exactly (micro-units), shares it between instances, reads 0 for a key never charged', async () => {
+    const { store, more } = await clocked();
+    const other = await more();
+    const key = `budget|b|job:x|2025-01-01|${process.pid}-${++unique}`;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? store : other).addSpend(key, 1234, 86_400_000)));
+    expect(await other.spent([key, `${key}-never`])).toEqual([61_700, 0]);
+  });
 }

@@ -57,11 +57,11 @@ describe('Anthropic stream filter', () => {
     ]);
   });
 
-  it('counts cache reads and writes as input', () => {
+  it('counts cache reads and writes as input, and names the cache reads (priced lower)', () => {
     const { f, usage } = filter();
     const start = { type: 'message_start', message: { id: 'm', content: [], usage: { input_tokens: 3, cache_read_input_tokens: 100, cache_creation_input_tokens: 10, output_tokens: 1 } } };
     run(f, sseText([{ event: 'message_start', data: start }]));
-    expect(usage).toEqual([{ input: 113, output: 1, total: 114 }]);
+    expect(usage).toEqual([{ input: 113, cachedInput: 100, output: 1, total: 114 }]);
   });
 
   it('masks thinking deltas and leaves signatures alone', () => {
