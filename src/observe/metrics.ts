@@ -125,7 +125,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     routeRetries: counter('sluice_route_retries_total', 'Retries of routed requests by the connection that failed and the cause (status or error code)', ['connection', 'reason']),
     retryBudgetExhausted: counter('sluice_route_retry_budget_exhausted_total', "Retries refused because the failing connection's retry budget was used up", ['connection']),
     circuitOpened: counter('sluice_circuit_opened_total', 'Times the circuit breaker of a target opened', ['connection', 'model']),
-    circuitState: sampled(registry, 'sluice_circuit_state', 'Circuit breaker per target: 0 closed, 1 half-open, 2 open (the most open of the HTTP threads is what to alert on: max by)', ['connection', 'model']),
+    circuitOpen: sampled(registry, 'sluice_circuit_open', 'HTTP threads on which the circuit breaker of a target is open or half-open (0: closed everywhere)', ['connection', 'model']),
     targetInFlight: sampled(registry, 'sluice_route_target_in_flight', 'Attempts open on a routed target', ['connection', 'model']),
     auditDbLagRecords: sampled(registry, 'sluice_audit_db_lag_records', 'Durable audit records not yet in the PostgreSQL store'),
     auditDbLagSeconds: sampled(registry, 'sluice_audit_db_lag_seconds', 'Seconds since the PostgreSQL store last held every durable audit record (0 while it does)'),

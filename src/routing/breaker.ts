@@ -4,9 +4,6 @@ import type { BreakerConfig } from './config.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
-/** Prometheus value of each state. */
-export const STATE_VALUE: Readonly<Record<BreakerState, number>> = Object.freeze({ closed: 0, 'half-open': 1, open: 2 });
-
 export class Breaker {
   state: BreakerState = 'closed';
   /** Epoch ms when an open breaker lets the first probe through. */

@@ -7,7 +7,6 @@ import type { PolicyStep, Verdict } from '../ports.js';
 import { SluiceError } from '../errors.js';
 import type { ModelRouter, RoutePlan } from './router.js';
 import { dispatch } from './dispatch.js';
-import { STATE_VALUE } from './breaker.js';
 
 export interface RoutingStep {
   readonly router: ModelRouter;
@@ -33,7 +32,8 @@ export function deadlineOf(ctx: RequestContext): number | undefined {
 export function createRoutingStep(router: ModelRouter, policy: PolicyStep, metrics: Metrics): RoutingStep {
   for (const t of router.targets()) {
     const labels = { connection: t.connection, model: t.model };
-    metrics.circuitState.track(labels, () => STATE_VALUE[t.breaker.state]);
+    // Each HTTP thread has its breakers; the exposition sums the threads, so each reports 1 while not closed.
+    metrics.circuitOpen.track(labels, () => (t.breaker.state === 'closed' ? 0 : 1));
     metrics.targetInFlight.track(labels, () => t.inFlight);
   }
 

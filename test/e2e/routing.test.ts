@@ -205,7 +205,7 @@ describe('model routing', () => {
     // The provider's retry-after cools the target down and the failures open its breaker: most requests never try it.
     expect(received(a, 'storm-on-a')).toBeLessThanOrEqual(10);
     const metrics = await (await request(`${stack.url}/metrics`)).body.text();
-    expect(metrics).toContain('sluice_circuit_state{connection="a",model="storm-on-a"} 2');
+    expect(metrics).toContain('sluice_circuit_open{connection="a",model="storm-on-a"} 1');
     expect(metrics).toMatch(/sluice_route_retries_total\{connection="a",reason="429"\} \d+/);
     const ready = JSON.parse(await (await request(`${stack.url}/readyz`)).body.text());
     expect(ready.status).toBe('ready');
