@@ -117,6 +117,12 @@ describe('three gateways, one PostgreSQL audit store, a Redis Cluster', { timeou
     const during = run(10);
     await cluster.failover('e2e:quota:any');
     await during;
+    // The outage is visible, never a silent gap: /readyz names it (and stays ready: the files hold every record),
+    // /metrics counts the records waiting.
+    const ready = (await (await fetch(`${stacks[0].url}/readyz`)).json()) as { status: string; checks: Record<string, { ok: boolean; detail?: string }> };
+    expect(ready.checks.audit_db).toMatchObject({ ok: true, detail: expect.stringMatching(/^failing \(.+\); [1-9]\d* record\(s\), [\d.]+ s behind$/) });
+    const lag = /^sluice_audit_db_lag_records (\d+)$/m.exec(await (await fetch(`${stacks[0].url}/metrics`)).text());
+    expect(Number(lag?.[1])).toBeGreaterThan(0);
     await pg.start();
     const load = run(10);
     await new Promise((r) => setTimeout(r, 300));
@@ -138,6 +144,8 @@ describe('three gateways, one PostgreSQL audit store, a Redis Cluster', { timeou
       }
       expect({ folder: f, ...c, missing: c.missing.length }).toMatchObject({ missing: 0, different: [], extra: 0 });
     }
+    const after = (await (await fetch(`${stacks[0].url}/readyz`)).json()) as { checks: Record<string, { detail?: string }> };
+    expect(after.checks.audit_db.detail).toMatch(/^shipping; 0 record\(s\), 0 s behind$/);
     await child.stop();
     const dupes = pg.psql(`SELECT count(*) FROM (SELECT instance, seq FROM ${T} GROUP BY 1, 2 HAVING count(*) > 1) d`).trim();
     expect(dupes).toBe('0');

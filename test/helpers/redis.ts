@@ -137,13 +137,16 @@ export async function startRedisCluster(primaries = 3): Promise<RedisCluster> {
   const ports: number[] = [];
   for (let i = 0; i < primaries * 2; i++) ports.push(await freeClusterPort());
   const children = new Map<number, ChildProcess>();
+  const starting: Array<Promise<unknown>> = [];
   try {
     await Promise.all(
       ports.map(async (port) => {
         // No diskless-sync delay (5 s by default): replicas get their first copy at once instead of after the
         // manual-failover timeout (also 5 s).
         const args = ['--port', String(port), ...EPHEMERAL, '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0', '--repl-diskless-sync-delay', '0'];
-        children.set(port, await spawnRedis(args, 'Ready to accept connections'));
+        const spawned = spawnRedis(args, 'Ready to accept connections');
+        starting.push(spawned);
+        children.set(port, await spawned);
       }),
     );
     const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 });
@@ -159,6 +162,8 @@ export async function startRedisCluster(primaries = 3): Promise<RedisCluster> {
       }),
     );
   } catch (err) {
+    // One node failing to start must not leave the others running: wait for every spawn to settle first.
+    await Promise.allSettled(starting);
     for (const c of children.values()) await stopChild(c, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     throw err;

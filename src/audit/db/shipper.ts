@@ -92,6 +92,7 @@ export function createShipper(o: ShipperOptions): Shipper {
         cursor = batch.cursor;
         if (batch.rows.length > 0) shippedSeq = batch.rows[batch.rows.length - 1].seq;
         recovered();
+        settleDrains(false);
         const lag = durable() - shippedSeq;
         if (batch.rows.length === 0 || lag <= 0 || !o.durableSeq) caughtUp(batch.rows.length === 0);
         // A full batch waiting: send it now; otherwise let more records gather for up to batchMaxMs.
@@ -105,6 +106,11 @@ export function createShipper(o: ShipperOptions): Shipper {
 
   function caughtUp(idle: boolean): void {
     if (idle || durable() <= shippedSeq) caughtUpAt = Date.now();
+    settleDrains(idle);
+  }
+
+  /** After every batch, not only when idle: under steady load a drain resolves once its records are in. */
+  function settleDrains(idle: boolean): void {
     for (let i = drains.length - 1; i >= 0; i--) {
       if (drains[i].target <= shippedSeq || (idle && !o.durableSeq)) drains.splice(i, 1)[0].resolve();
     }
@@ -123,8 +129,10 @@ export function createShipper(o: ShipperOptions): Shipper {
     lastError = e.code ? `${e.code}: ${e.message}` : e.message;
     if (healthy) o.logger.error({ err: e, instance: o.instance, shippedSeq }, 'audit db: shipping failed; records stay in the local files and are shipped when it succeeds again');
     healthy = false;
-    // The database may have been restored from a backup: ask it again where to resume.
+    // The database may have been restored from a backup: ask it again where to resume, and which days exist
+    // (another instance's retention may have dropped one this shipper still had records for).
     cursor = undefined;
+    days.clear();
   }
 
   /** Where the database stopped for this instance, and where that is in the files. */
