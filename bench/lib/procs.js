@@ -157,8 +157,8 @@ export function cpuSecondsOfTree(pid) {
   return total;
 }
 
-/** Asks a child started with `ipc: true` for its event-loop utilisation and delay since the last `resetLoop`. */
-export function askLoop(handle, { timeoutMs = 5000 } = {}) {
+/** Sends `request` to a child started with `ipc: true` and resolves with its first reply of type `replyType` (null on timeout). */
+function askChild(handle, request, replyType, timeoutMs) {
   const child = handle.child;
   if (!child.connected) return Promise.resolve(null);
   return new Promise((resolve) => {
@@ -169,11 +169,16 @@ export function askLoop(handle, { timeoutMs = 5000 } = {}) {
       resolve(v);
     }
     function onMessage(msg) {
-      if (msg && msg.type === 'eld') done(msg);
+      if (msg && msg.type === replyType) done(msg);
     }
     child.on('message', onMessage);
-    child.send({ type: 'eld' });
+    child.send(request);
   });
+}
+
+/** Asks a child started with `ipc: true` for its event-loop utilisation and delay since the last `resetLoop`. */
+export function askLoop(handle, { timeoutMs = 5000 } = {}) {
+  return askChild(handle, { type: 'eld' }, 'eld', timeoutMs);
 }
 
 export function resetLoop(handle) {
@@ -181,22 +186,9 @@ export function resetLoop(handle) {
 }
 
 /** Asks a child started with `ipc: true` for its memory after an optional full GC (see sluice-child.js). */
-export function askMemory(handle, { gc = false, timeoutMs = 5000 } = {}) {
-  const child = handle.child;
-  if (!child.connected) return Promise.resolve(null);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => done(null), timeoutMs);
-    function done(v) {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(v);
-    }
-    function onMessage(msg) {
-      if (msg && msg.type === 'memory') done(msg.memory);
-    }
-    child.on('message', onMessage);
-    child.send({ type: 'memory', gc });
-  });
+export async function askMemory(handle, { gc = false, timeoutMs = 5000 } = {}) {
+  const msg = await askChild(handle, { type: 'memory', gc }, 'memory', timeoutMs);
+  return msg ? msg.memory : null;
 }
 
 /** A free loopback port (for children that cannot listen on port 0 and report it). */
