@@ -8,6 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startStack, REPO, type Stack } from '../helpers/stack.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
+import { chooseEngine, engineSupportsThreads } from '../../src/http/engine.js';
+
+// Where the engine $SLUICE_ENGINE asks for cannot share the port on this Node (node:http before 22.12), the gateway
+// serves on one thread by design (test/http/engine.test.ts); this file is about two threads, so it runs on uWS there.
+const envEngine = process.env.SLUICE_ENGINE;
+const pinUws = !engineSupportsThreads(chooseEngine('auto').name);
 
 /** One request on a connection of its own (`reset`): the kernel spreads new connections over the threads. */
 async function chat(s: Stack, token: string, content: string, headers: Record<string, string> = {}) {
@@ -50,9 +56,11 @@ describe('server.threads: 2', () => {
   beforeAll(async () => {
     policiesDir = mkdtempSync(join(tmpdir(), 'sluice-threads-policies-'));
     cpSync(join(REPO, 'policies'), policiesDir, { recursive: true });
-    stack = await startStack({ policiesDir, config: { server: { threads: 2 }, policies: { watch: true } } });
+    if (pinUws) delete process.env.SLUICE_ENGINE;
+    stack = await startStack({ policiesDir, config: { server: { threads: 2, ...(pinUws ? { engine: 'uws' as const } : {}) }, policies: { watch: true } } });
   });
   afterAll(async () => {
+    if (envEngine !== undefined) process.env.SLUICE_ENGINE = envEngine;
     await stack?.close();
     rmSync(policiesDir, { recursive: true, force: true });
   });
