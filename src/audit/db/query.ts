@@ -7,7 +7,7 @@ import type { AuditRecord } from '../record.js';
 import type { SearchFilter } from '../search.js';
 import { verifyAuditLog, type VerifyReport } from '../verify.js';
 import type { KeyObject } from 'node:crypto';
-import { rowOf } from './row.js';
+import { rowOf, type AuditRow } from './row.js';
 
 const PAGE = 2000;
 
@@ -79,22 +79,8 @@ async function* instanceLines(pool: pg.Pool, table: string, instance: string, co
   }
 }
 
-interface DbRow {
-  seq: string;
-  time: Date;
-  kind: string;
-  subject: string | null;
-  job: string | null;
-  session: string | null;
-  decision: string | null;
-  detectors: string[];
-  model: string | null;
-  status: number | null;
-  request_id: string | null;
-  prev: string;
-  hash: string;
-  line: string;
-}
+/** A row as `pg` returns it: the columns of `AuditRow` (bigint seq as text, timestamptz as a Date). */
+type DbRow = Omit<AuditRow, 'seq' | 'time' | 'checkpoint'> & { seq: string; time: Date };
 
 export interface ColumnIssue {
   instance: string;
