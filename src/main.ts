@@ -196,7 +196,8 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     policy: () => policies.current(), policyStatus: reloads.status, authenticate: (h, r) => auth.authenticate(h, r),
     audit, shadowSummary: () => egress?.summary(), logger,
   });
-  for (const r of consoleRoutes) admin.add(r);
+  for (const r of consoleRoutes.routes) admin.add(r);
+  closers.push(() => consoleRoutes.close());
 
   // One store for quotas and budgets: in memory, or Redis; HTTP threads reach it on the main thread.
   const quotaStore = quotas ?? createMemoryQuotaStore();
@@ -258,7 +259,7 @@ async function assemble(config: SluiceConfig, logger: Logger, closers: Array<() 
     admin.add(createShadowRoutes({ summary: () => egress!.summary(), authorizeReviewer }));
     closers.push(() => egress!.close());
   }
-  const consoleUrl = consoleRoutes.length > 0 ? `${url}${CONSOLE_PATH}` : undefined;
+  const consoleUrl = consoleRoutes.routes.length > 0 ? `${url}${CONSOLE_PATH}` : undefined;
   logger.info({ url, console: consoleUrl, engine: server.engine, threads: threads?.count ?? 1, connections: config.connections.map((c) => c.name) }, 'sluice listening');
 
   let closing: Promise<void> | undefined;

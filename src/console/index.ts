@@ -22,6 +22,10 @@ import { createDemoLogin, DEMO_LOGIN_BASE } from '../demo/oidc-login.js';
 import type { ConsoleOidcConfig } from './config.js';
 import { createOidcClient, type OidcSettings } from './oidc.js';
 import { createConsole } from './routes.js';
+import type { AuditStore } from './source.js';
+import { createPool } from '../audit/db/pg.js';
+import { tableName } from '../audit/db/migrations.js';
+import { instanceId } from '../audit/db/sink.js';
 import type { ReloadStatus } from './pages/policies.js';
 
 export { validateConsoleConfig, ConsoleSchema, type ConsoleConfig } from './config.js';
@@ -44,10 +48,16 @@ export interface ConsoleWiring {
   logger: Logger;
 }
 
-/** The console's routes (empty when `console.enabled: false`) and, in demo mode, the demo sign-in routes. */
-export function wireConsole(w: ConsoleWiring): AdminRoutes[] {
+export interface WiredConsole {
+  routes: AdminRoutes[];
+  /** Closes the console's connections to the audit store, if any. */
+  close(): Promise<void>;
+}
+
+/** The console's routes (none when `console.enabled: false`) and, in demo mode, the demo sign-in routes. */
+export function wireConsole(w: ConsoleWiring): WiredConsole {
   const cfg = w.config.console;
-  if (!cfg.enabled) return [];
+  if (!cfg.enabled) return { routes: [], close: async () => undefined };
   const demo = w.config.demo.enabled && !cfg.oidc;
   const oidcCfg = (): ConsoleOidcConfig | undefined =>
     demo
@@ -75,6 +85,7 @@ export function wireConsole(w: ConsoleWiring): AdminRoutes[] {
     }));
   }
   const auditCfg = w.config.audit;
+  const store = auditStore(auditCfg);
   const classifier = createClassifier(loadCatalogue(readEgressConfig(w.config.egress).signatures));
   routes.push(createConsole({
     config: cfg,
@@ -90,11 +101,21 @@ export function wireConsole(w: ConsoleWiring): AdminRoutes[] {
       append: (r) => w.audit.append(r),
       stats: () => w.audit.writer?.stats,
       ...(auditCfg.signingKeyFile ? { publicKey: publicKeyOf(auditCfg.signingKeyFile) } : {}),
+      ...(store ? { store, storeHealth: () => w.audit.db?.health().detail } : {}),
     },
     shadow: { summary: w.shadowSummary, scan: (files) => scanFiles(files, { classifier }) },
     logger: w.logger.child({ component: 'console' }),
   }));
-  return routes;
+  return { routes, close: async () => store?.pool.end() };
+}
+
+/**
+ * The shared store when `audit.sinks` lists postgres: the console's own small pool (its queries never wait behind
+ * the shipper's batches). Nothing connects until a page reads the trail.
+ */
+function auditStore(a: SluiceConfig['audit']): AuditStore | undefined {
+  if (!a.enabled || !a.sinks.includes('postgres') || !a.postgres) return undefined;
+  return { pool: createPool({ url: a.postgres.url, max: 2 }), table: tableName(a.postgres.table), instance: a.instance ?? instanceId(a.dir) };
 }
 
 /** Tracks the policy store's reloads for the console's policies page. */

@@ -17,11 +17,9 @@ import { ReviewConflict, type Review } from '../approval/review.js';
 import { decisionFrom } from '../approval/decision-body.js';
 import { approvalView } from '../approval/record.js';
 import type { Approval } from '../approval/types.js';
-import { searchRecords, parseTime } from '../audit/search.js';
-import { sessionRecords, turnOf, type Turn } from '../audit/replay.js';
-import { verifyAuditLog } from '../audit/verify.js';
+import { parseTime } from '../audit/search.js';
+import { turnOf } from '../audit/replay.js';
 import { explain } from '../policy/explain.js';
-import type { AuditRecord } from '../audit/record.js';
 import type { ConsoleConfig } from './config.js';
 import type { OidcClient } from './oidc.js';
 import { loadAssets, ASSET_BASE } from './assets.js';
@@ -30,10 +28,11 @@ import { asset, clearCookie, json, page, readCookie, readFields, redirect, setCo
 import { BASE, canSee, continuePage, layout, messagePage, signInPage, type View } from './layout.js';
 import { createSessionStore, sameSecret, type Session } from './sessions.js';
 import { approvalCard, flashFor, queueDocument, queueMain, QUEUE_PATH } from './pages/approvals.js';
-import { FORM_FIELDS, filterFrom, replayMain, searchMain, type SearchForm } from './pages/audit.js';
+import { FORM_FIELDS, filterFrom, replayMain, searchMain, type SearchForm, type SourcedTurn } from './pages/audit.js';
 import { shadowMain, type LastScan } from './pages/shadow.js';
 import { EXPLAIN_DEFAULTS, policiesMain, type ExplainForm, type ReloadStatus } from './pages/policies.js';
 import { integrityMain, type LastVerify } from './pages/integrity.js';
+import { readAudit, type AuditReader, type AuditStore, type SourceNote, type SourcedRecord } from './source.js';
 
 export interface ConsoleDeps {
   config: ConsoleConfig;
@@ -52,6 +51,10 @@ export interface ConsoleDeps {
     append(record: AuditRecordInput): void;
     stats?: () => AuditWriterStats | undefined;
     publicKey?: KeyObject;
+    /** The shared PostgreSQL store (`audit.sinks` lists postgres): search, replay and verify read it first. */
+    store?: AuditStore;
+    /** The store's shipping state, for the integrity page. */
+    storeHealth?: () => string | undefined;
   };
   shadow: { summary?: () => ShadowSummary | undefined; scan: (files: string[]) => Promise<ScanReport> };
   logger: Logger;
@@ -236,17 +239,24 @@ export function createConsole(deps: ConsoleDeps): AdminRoutes {
 
   // ----- audit search and replay -----
 
+  /** Sessions with an approval held now of a rule the reviewer reviews (the live half of `visibleSessions`). */
+  async function liveSessions(access: ReviewerAccess): Promise<Set<string>> {
+    return new Set((await deps.review.list(access, undefined, 100_000)).map((a) => a.identity.session));
+  }
+
   /** Sessions a non-operator may read: those with an approval (held now, or in the trail) of a rule they review. */
-  async function visibleSessions(access: ReviewerAccess): Promise<Set<string>> {
-    const out = new Set<string>();
-    for (const a of await deps.review.list(access, undefined, 100_000)) out.add(a.identity.session);
-    if (deps.audit.dir) {
-      for await (const rec of searchRecords(deps.audit.dir, { kind: 'approval' })) {
-        const rule = rec.detail?.rule;
-        if (rec.identity && typeof rule === 'string' && access.canReview(rule)) out.add(rec.identity.session);
-      }
+  async function visibleSessions(access: ReviewerAccess, live: Set<string>, trail: AuditReader): Promise<Set<string>> {
+    const out = new Set(live);
+    for await (const rec of trail.search({ kind: 'approval' })) {
+      const rule = rec.detail?.rule;
+      if (rec.identity && typeof rule === 'string' && access.canReview(rule)) out.add(rec.identity.session);
     }
     return out;
+  }
+
+  /** The store when configured (falling back to the files, noted), else the files. */
+  function read<T>(dir: string, view: (r: AuditReader) => Promise<T>): Promise<{ value: T; source: SourceNote }> {
+    return readAudit({ dir, ...(deps.audit.store ? { store: deps.audit.store } : {}) }, view);
   }
 
   async function auditPage(ctx: RequestContext, v: View, query: URLSearchParams): Promise<AdminRawResponse> {
@@ -254,21 +264,27 @@ export function createConsole(deps: ConsoleDeps): AdminRoutes {
     const asked = FORM_FIELDS.some((k) => f[k] !== '');
     let results: Parameters<typeof searchMain>[1];
     if (asked) {
-      if (!deps.audit.dir) results = { records: [], matched: 0, scoped: false, error: 'The audit trail is off (audit.enabled: false).' };
+      const dir = deps.audit.dir;
+      if (!dir) results = { records: [], matched: 0, scoped: false, error: 'The audit trail is off (audit.enabled: false).' };
       else {
         try {
           const filter = filterFrom(f, (t) => parseTime(t, now()));
-          const scope = v.access.operator ? undefined : await visibleSessions(v.access);
-          const kept: AuditRecord[] = [];
-          let matched = 0;
-          for await (const rec of searchRecords(deps.audit.dir, filter)) {
-            if (rec.kind === 'checkpoint' || (scope && !(rec.identity && scope.has(rec.identity.session)))) continue;
-            matched++;
-            kept.push(rec);
-            if (kept.length > MAX_RESULTS) kept.shift();
-          }
-          results = { records: kept.reverse(), matched, scoped: scope !== undefined };
-          audit(ctx, v.user, 'search', { matched });
+          const live = v.access.operator ? undefined : await liveSessions(v.access);
+          const { value, source } = await read(dir, async (trail) => {
+            // Scope and results from the same source: a fallback to the files re-reads both.
+            const scope = live && (await visibleSessions(v.access, live, trail));
+            const kept: SourcedRecord[] = [];
+            let matched = 0;
+            for await (const rec of trail.search(filter)) {
+              if (rec.kind === 'checkpoint' || (scope && !(rec.identity && scope.has(rec.identity.session)))) continue;
+              matched++;
+              kept.push(rec);
+              if (kept.length > MAX_RESULTS) kept.shift();
+            }
+            return { records: kept.reverse(), matched, scoped: scope !== undefined };
+          });
+          results = { ...value, source };
+          audit(ctx, v.user, 'search', { matched: value.matched, ...sourceDetail(source) });
         } catch (err) {
           results = { records: [], matched: 0, scoped: false, error: toSluiceError(err).message };
         }
@@ -278,16 +294,25 @@ export function createConsole(deps: ConsoleDeps): AdminRoutes {
   }
 
   async function replayPage(ctx: RequestContext, v: View, session: string): Promise<AdminRawResponse> {
-    const scopedOut = !v.access.operator && !(await visibleSessions(v.access)).has(session);
-    const turns: Turn[] = [];
-    if (!scopedOut && deps.audit.dir) {
-      for await (const rec of sessionRecords(deps.audit.dir, session)) {
-        turns.push(turnOf(rec, turns.length + 1));
-        if (turns.length >= MAX_TURNS) break;
-      }
+    const live = v.access.operator ? undefined : await liveSessions(v.access);
+    const dir = deps.audit.dir;
+    let shown: { scopedOut: boolean; turns: SourcedTurn[] } = { scopedOut: live !== undefined && !live.has(session), turns: [] };
+    let source: SourceNote | undefined;
+    if (dir) {
+      ({ value: shown, source } = await read(dir, async (trail) => {
+        const scopedOut = live !== undefined && !(await visibleSessions(v.access, live, trail)).has(session);
+        const turns: SourcedTurn[] = [];
+        if (!scopedOut) {
+          for await (const rec of trail.session(session)) {
+            turns.push({ ...turnOf(rec, turns.length + 1), instance: rec.instance });
+            if (turns.length >= MAX_TURNS) break;
+          }
+        }
+        return { scopedOut, turns };
+      }));
     }
-    audit(ctx, v.user, 'replay', { session: session.slice(0, 128), turns: turns.length });
-    return page(scopedOut ? 404 : 200, layout(assets, await withCount(v), 'audit', `Session ${session}`, replayMain(session, turns, scopedOut)));
+    audit(ctx, v.user, 'replay', { session: session.slice(0, 128), turns: shown.turns.length, ...(source ? sourceDetail(source) : {}) });
+    return page(shown.scopedOut ? 404 : 200, layout(assets, await withCount(v), 'audit', `Session ${session}`, replayMain(session, shown.turns, shown.scopedOut, source)));
   }
 
   // ----- shadow AI -----
@@ -357,18 +382,20 @@ export function createConsole(deps: ConsoleDeps): AdminRoutes {
       const dir = deps.audit.dir;
       verifying = (async () => {
         const t0 = now();
+        const signed = deps.audit.publicKey !== undefined;
         try {
-          const report = await verifyAuditLog({ dir, ...(deps.audit.publicKey ? { publicKey: deps.audit.publicKey } : {}), maxIssues: 50 });
-          lastVerify = { at: now(), ms: now() - t0, report, signed: deps.audit.publicKey !== undefined };
+          const { value: reports, source } = await read(dir, (trail) => trail.verify({ ...(deps.audit.publicKey ? { publicKey: deps.audit.publicKey } : {}), maxIssues: 50 }));
+          lastVerify = { at: now(), ms: now() - t0, reports, source, signed };
         } catch (err) {
           lastVerify = { at: now(), ms: now() - t0, error: (err as Error).message, signed: false };
         }
       })().finally(() => (verifying = undefined));
       await verifying;
-      if (run) audit(ctx, v.user, 'verify', { ok: lastVerify?.report?.ok ?? false });
+      const ok = lastVerify?.reports?.every((r) => r.report.ok && r.columnIssues.length === 0) ?? false;
+      if (run) audit(ctx, v.user, 'verify', { ok, ...(lastVerify?.source ? sourceDetail(lastVerify.source) : {}) });
     }
     if (run) return redirect(`${BASE}/integrity`);
-    return page(200, layout(assets, await withCount(v), 'integrity', 'Audit integrity', integrityMain(v, deps.audit.dir !== undefined, lastVerify, verifying !== undefined, deps.audit.stats?.())));
+    return page(200, layout(assets, await withCount(v), 'integrity', 'Audit integrity', integrityMain(v, deps.audit.dir !== undefined, lastVerify, verifying !== undefined, deps.audit.stats?.(), deps.audit.storeHealth?.())));
   }
 
   // ----- helpers -----
@@ -385,6 +412,11 @@ export function createConsole(deps: ConsoleDeps): AdminRoutes {
   }
 
   return { handle };
+}
+
+/** Where a console action read from, in its audit record: `store`, `files`, or `files` after the store failed. */
+function sourceDetail(s: SourceNote): Record<string, string | boolean> {
+  return { source: s.kind, ...(s.storeError !== undefined ? { storeUnreachable: true } : {}) };
 }
 
 const SECTIONS = new Set(['approvals', 'audit', 'shadow', 'policies', 'integrity']);

@@ -115,13 +115,13 @@ export interface DbVerifyReport {
   instances: Array<{ instance: string; report: VerifyReport; columnIssues: ColumnIssue[] }>;
 }
 
-/** Verifies every instance's chain in the database (or only `only`). */
-export async function verifyDb(pool: pg.Pool, table: string, opts: { publicKey?: KeyObject; only?: string } = {}): Promise<DbVerifyReport> {
+/** Verifies every instance's chain in the database (or only `only`); `maxIssues` problems kept per instance. */
+export async function verifyDb(pool: pg.Pool, table: string, opts: { publicKey?: KeyObject; only?: string; maxIssues?: number } = {}): Promise<DbVerifyReport> {
   const out: DbVerifyReport = { ok: true, instances: [] };
   for (const { instance } of await instances(pool, table)) {
     if (opts.only !== undefined && instance !== opts.only) continue;
     const columnIssues: ColumnIssue[] = [];
-    const report = await verifyAuditLog({ dir: '', publicKey: opts.publicKey, lines: instanceLines(pool, table, instance, columnIssues) });
+    const report = await verifyAuditLog({ dir: '', publicKey: opts.publicKey, maxIssues: opts.maxIssues, lines: instanceLines(pool, table, instance, columnIssues) });
     if (!report.ok || columnIssues.length > 0) out.ok = false;
     out.instances.push({ instance, report, columnIssues });
   }
