@@ -14,6 +14,7 @@ import { REPO } from './lib/sluice-config.js';
 import { startStack } from './lib/stack.js';
 import { runSweep, sweepAdvice } from './lib/sweep.js';
 import { threadsPhase } from './lib/threads.js';
+import { auditStorePhase } from './lib/audit-store.js';
 import { chatBodies } from './lib/payload.js';
 
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -29,7 +30,7 @@ function requireBuild() {
 /** Upper bound on the whole run; past it the harness kills its children and exits (never runs forever). */
 function watchdog(opts) {
   const phaseS = opts.durationMs / 1000 + 3;
-  const perRound = (opts.rates.length + 1) * 5 * phaseS + 5 * 30 + 120 + (opts.threads?.length ?? 0) * (phaseS + 30);
+  const perRound = (opts.rates.length + 1) * 5 * phaseS + 5 * 30 + 120 + (opts.threads?.length ?? 0) * (phaseS + 30) + (opts.auditDb ? 300 : 0);
   const sweepS = opts.sweep ? opts.sweep.reduce((n, a) => n * a.values.length, 1) * (2 * phaseS + 15) : 0;
   const limitS = 3 * (perRound * opts.repeat + sweepS + (opts.soak ? opts.soakMinutes * 60 : 0)) + 300;
   setTimeout(() => {
@@ -52,6 +53,19 @@ async function macro(opts, result) {
     if (opts.threads) {
       log(`\nserver.threads (${opts.threads.join(', ')}), closed loop:`);
       result.threads = await threadsPhase(stack, opts, log);
+    }
+    if (opts.auditDb) {
+      log('\naudit store (PostgreSQL): Sluice with audit.sinks [file, postgres] vs [file], then an outage:');
+      try {
+        result.auditStore = await auditStorePhase({
+          url: opts.auditDb, files: stack.sluiceFiles, token: stack.token, log,
+          requests: opts.quick ? 2000 : 4000, repeat: opts.quick ? 1 : 3, connections: Math.min(opts.connections, 32), outage: opts.quick ? 3000 : 8000,
+        });
+      } catch (err) {
+        // Never the URL (it may hold a password).
+        result.notes.push(`audit store phase failed: ${err.message.split('\n')[0].replace(/postgres(ql)?:\/\/\S+/g, '(database URL)')}`);
+        log(`  FAILED: ${result.notes.at(-1)}`);
+      }
     }
     const sluice = stack.find('sluice');
     if (opts.soak && sluice) {

@@ -22,5 +22,7 @@ export interface BenchOptions {
   sweep: SweepAxis[] | undefined;
   /** `--threads 1,2`: server.threads settings measured after the macro rounds. */
   threads: number[] | undefined;
+  /** `--db URL` or $SLUICE_AUDIT_DB: the audit store phase (bench/lib/audit-store.js) runs when set. */
+  auditDb: string | undefined;
 }
 export function parseBenchArgs(argv: string[]): BenchOptions;

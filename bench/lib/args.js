@@ -18,6 +18,8 @@ export const USAGE = `usage: npm run bench -- [options] [--sweep key=v1,v2 ...]
   --check                 exit 1 when budgets are exceeded (--budget-p99-ms 9, --budget-ttft-ms 1,
                           --budget-cpu-ratio 1.3: Sluice's CPU per request ÷ the naive proxy's)
   --threads 1,2           also measure Sluice's throughput and CPU per request at each server.threads
+  --db URL                also measure the PostgreSQL audit store (default $SLUICE_AUDIT_DB): Sluice's CPU per
+                          request with audit.sinks [file, postgres] vs [file], and the catch-up rate after an outage
   --sweep k=v1,v2 ...     tuning matrix over Sluice config keys; prints the best setting
   --help`;
 
@@ -37,6 +39,12 @@ function list(name, raw, parse) {
   const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (items.length === 0) throw new Error(`--${name} must not be empty`);
   return items.map(parse);
+}
+
+function dbUrl(raw) {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new Error('--db must be a postgres:// URL');
+  return raw;
 }
 
 export function parseBenchArgs(argv) {
@@ -63,6 +71,7 @@ export function parseBenchArgs(argv) {
       'budget-ttft-ms': { type: 'string' },
       'budget-cpu-ratio': { type: 'string' },
       threads: { type: 'string' },
+      db: { type: 'string' },
       sweep: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -102,6 +111,7 @@ export function parseBenchArgs(argv) {
       cpuRatio: num('budget-cpu-ratio', v['budget-cpu-ratio'], { min: 0 }) ?? DEFAULT_BUDGETS.cpuRatio,
     },
     threads: list('threads', v.threads, (s) => num('threads', s, { min: 1, max: 256, integer: true })),
+    auditDb: dbUrl(v.db ?? process.env.SLUICE_AUDIT_DB),
     sweep: v.sweep ? parseAxes(positionals) : undefined,
   };
 }

@@ -5,6 +5,7 @@ import { decideCheck, checkInputs } from '../../bench/lib/check.js';
 import { foldRows, deriveOpenLoop, deriveThroughput } from '../../bench/lib/fold.js';
 import { delayUntil, dueBy, latencyFromSchedule, plannedCount, scheduledOffset } from '../../bench/lib/schedule.js';
 import { median, percentile, summarize } from '../../bench/lib/stats.js';
+import { reportTables } from '../../bench/lib/report.js';
 import { createContentDetector, hasContent } from '../../bench/lib/streaming.js';
 import { applyCell, bestCell, cellToYaml, expandAxes, parseAxes, parseAxis } from '../../bench/lib/sweep-spec.js';
 
@@ -209,6 +210,26 @@ describe('command line', () => {
     expect(o.micro).toBe(false);
   });
 
+  it('measures the audit store only when given a database (--db, else $SLUICE_AUDIT_DB)', () => {
+    const saved = process.env.SLUICE_AUDIT_DB;
+    try {
+      delete process.env.SLUICE_AUDIT_DB;
+      expect(parseBenchArgs([]).auditDb).toBeUndefined();
+      expect(parseBenchArgs(['--db', 'postgres://u@h/db']).auditDb).toBe('postgres://u@h/db');
+      process.env.SLUICE_AUDIT_DB = 'postgresql://env@h/db';
+      expect(parseBenchArgs([]).auditDb).toBe('postgresql://env@h/db');
+    } finally {
+      if (saved === undefined) delete process.env.SLUICE_AUDIT_DB;
+      else process.env.SLUICE_AUDIT_DB = saved;
+    }
+  });
+
+  it('reports the audit store figures in a table of their own', () => {
+    const auditStore = { requests: 4000, repeat: 3, fileUsPerRequest: 600, storeUsPerRequest: 660, costUsPerRequest: 58, catchUp: { shipped: 8000, seconds: 4, recordsPerSecond: 2000 } };
+    const t = reportTables({ auditStore }).find((x) => x.title.startsWith('audit store'));
+    expect(t?.rows).toEqual([['600', '660', '+58', '8,000', '4.00', '2,000']]);
+  });
+
   it.each([
     [['--rates', '0'], /--rates must be/],
     [['--repeat', '1.5'], /--repeat must be an integer/],
@@ -217,6 +238,7 @@ describe('command line', () => {
     [['a.b=1'], /sweep axes need --sweep/],
     [['--sweep'], /needs at least one axis/],
     [['--threads', '0'], /--threads must be an integer between 1 and 256/],
+    [['--db', 'mysql://x'], /--db must be a postgres:\/\/ URL/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(message);
   });

@@ -1,0 +1,153 @@
+// The PostgreSQL audit store end to end (issue 21): CPU µs per request of the Sluice process with
+// `audit.sinks: [file, postgres]` against `[file]` alone, the same requests and rounds interleaved in one run, and
+// the catch-up rate after an outage. The database is reached through a TCP relay in this process, so an outage is
+// the relay dropping every connection and refusing new ones: any `--db URL` works, nothing is killed.
+// Only the Sluice process's CPU is counted (every thread, shipper included); PostgreSQL's own is not.
+import { createServer, connect } from 'node:net';
+import { poolFor, postChat, warmUp } from './client.js';
+import { chatBodies } from './payload.js';
+import { cpuSecondsOf } from './procs.js';
+import { sluiceTarget } from './targets.js';
+import { createPool, migrate } from '../../dist/audit/db/pg.js';
+
+/** A relay to `host:port` on 127.0.0.1; `down()` drops every connection and refuses new ones until `up()`. */
+async function relay(host, port) {
+  const sockets = new Set();
+  let open = true;
+  const server = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = connect(port, host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: server.address().port,
+    down() {
+      open = false;
+      for (const s of sockets) s.destroy();
+    },
+    up() {
+      open = true;
+    },
+    close: () => new Promise((resolve) => (open = false, sockets.forEach((s) => s.destroy()), server.close(() => resolve()))),
+  };
+}
+
+/** `n` requests over `connections` closed-loop workers. */
+async function run(pool, target, bodies, n, connections) {
+  let ok = 0;
+  let failed = 0;
+  let next = 0;
+  async function worker() {
+    while (next < n) {
+      const status = await postChat(pool, target, bodies[next++ % bodies.length]);
+      if (status >= 200 && status < 300) ok++;
+      else failed++;
+    }
+  }
+  await Promise.all(Array.from({ length: connections }, worker));
+  return { ok, failed };
+}
+
+async function metric(target, name) {
+  const text = await (await fetch(`${target.url}/metrics`)).text();
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Waits until the store holds every durable record (lag 0); returns the seconds it took. */
+async function caughtUp(target, timeoutMs) {
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    if ((await metric(target, 'sluice_audit_db_lag_records')) === 0) return (performance.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`the audit store did not catch up within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * `url`: the database; `files`/`token`: prepareSluice() and its token; `requests` per target and round;
+ * `outage`: requests served while the database is away. Returns the medians and the catch-up figures.
+ */
+export async function auditStorePhase({ url, files, token, requests = 5000, repeat = 3, connections = 32, outage = 10000, log }) {
+  const db = new URL(url);
+  const table = `bench_audit_${process.pid}`;
+  const admin = createPool({ url, max: 1 });
+  const link = await relay(db.hostname, Number(db.port || 5432));
+  const via = new URL(url);
+  via.hostname = '127.0.0.1';
+  via.port = String(link.port);
+  const targets = [];
+  try {
+    await migrate(admin, table);
+    targets.push(await sluiceTarget(files.write({}), token, 'file'));
+    targets.push(await sluiceTarget(files.write({ 'audit.sinks': ['file', 'postgres'], 'audit.postgres': { url: via.toString(), table } }), token, 'file+postgres'));
+    const store = targets[1];
+    const bodies = chatBodies();
+    const us = new Map(targets.map((t) => [t.name, []]));
+    for (let round = 0; round < repeat; round++) {
+      for (const t of targets) {
+        const pool = poolFor(t, connections);
+        await warmUp(pool, t, bodies, { requests: 300, concurrency: Math.min(connections, 16) });
+        if (t === store) await caughtUp(t, 60_000);
+        const cpu0 = cpuSecondsOf(t.proc.pid);
+        const r = await run(pool, t, bodies, requests, connections);
+        // The shipper works after the responses: its CPU counts once the store holds every record (the last
+        // group commit first, so the newest records count as lag).
+        await new Promise((res) => setTimeout(res, 100));
+        if (t === store) await caughtUp(t, 60_000);
+        const cpu = cpuSecondsOf(t.proc.pid) - cpu0;
+        await pool.close();
+        if (r.failed > 0) throw new Error(`${t.name}: ${r.failed} of ${requests} requests failed`);
+        us.get(t.name).push((cpu * 1e6) / r.ok);
+        log(`  round ${round + 1} ${t.name.padEnd(14)} ${((cpu * 1e6) / r.ok).toFixed(0).padStart(5)} µs/request`);
+      }
+    }
+
+    // Catch-up: serve `outage` requests with the database away, bring it back, time the backlog into the store.
+    const pool = poolFor(store, connections);
+    link.down();
+    const during = await run(pool, store, bodies, outage, connections);
+    await pool.close();
+    await new Promise((r) => setTimeout(r, 300)); // the last group commit: every record durable, counted as lag
+    const backlog = await metric(store, 'sluice_audit_db_lag_records');
+    const shipped0 = await metric(store, 'sluice_audit_db_shipped_records_total');
+    link.up();
+    // From the first batch after the outage (the shipper retries after its back-off) to lag 0.
+    const wait0 = performance.now();
+    while ((await metric(store, 'sluice_audit_db_shipped_records_total')) === shipped0 && performance.now() - wait0 < 30_000) await new Promise((r) => setTimeout(r, 10));
+    const seconds = await caughtUp(store, 120_000);
+    const shipped = (await metric(store, 'sluice_audit_db_shipped_records_total')) - shipped0;
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const fileUs = median(us.get('file'));
+    const storeUs = median(us.get('file+postgres'));
+    // Each round measures both back to back: the median of the rounds' differences shrugs off a noisy round.
+    const cost = median(us.get('file').map((f, i) => us.get('file+postgres')[i] - f));
+    const result = {
+      requests, repeat, connections,
+      fileUsPerRequest: fileUs,
+      storeUsPerRequest: storeUs,
+      costUsPerRequest: cost,
+      rounds: Object.fromEntries(us),
+      catchUp: { served: during.ok, failed: during.failed, backlog, shipped, seconds, recordsPerSecond: shipped / Math.max(seconds, 1e-3) },
+    };
+    log(`  audit store cost ${result.costUsPerRequest.toFixed(0)} µs/request (median of ${repeat} rounds' differences; file ${fileUs.toFixed(0)}, file+postgres ${storeUs.toFixed(0)} µs/request)`);
+    log(`  catch-up: ${shipped} records in ${seconds.toFixed(2)} s after the outage = ${Math.round(result.catchUp.recordsPerSecond)} records/s (${during.ok} requests served meanwhile, ${during.failed} failed)`);
+    return result;
+  } finally {
+    for (const t of targets) await t.proc.stop();
+    await admin.query(`DROP TABLE IF EXISTS ${table}, ${table}_checkpoints, ${table}_migrations CASCADE`).catch(() => undefined);
+    await admin.query(`DROP FUNCTION IF EXISTS ${table}_ensure_day(date), ${table}_drop_before(date)`).catch(() => undefined);
+    await admin.end();
+    await link.close();
+  }
+}
