@@ -96,8 +96,8 @@ export function reportTables(result) {
     const a = result.auditStore;
     tables.push({
       title: `audit store (PostgreSQL): CPU of the Sluice process per request, ${count(a.requests)} requests × ${a.repeat} interleaved rounds; catch-up after an outage`,
-      header: ['sinks [file] µs/req', '[file, postgres] µs/req', 'store cost µs/req', 'backlog shipped', 'catch-up s', 'catch-up records/s'],
-      rows: [[n(a.fileUsPerRequest, 0), n(a.storeUsPerRequest, 0), signed(a.costUsPerRequest, 0), count(a.catchUp.shipped), n(a.catchUp.seconds), count(a.catchUp.recordsPerSecond)]],
+      header: ['sinks [file] µs/req', '[file, postgres] µs/req', 'store cost µs/req', 'bytes/record', 'backlog shipped', 'catch-up s', 'catch-up records/s'],
+      rows: [[n(a.fileUsPerRequest, 0), n(a.storeUsPerRequest, 0), signed(a.costUsPerRequest, 0), count(a.lineBytes), count(a.catchUp.shipped), n(a.catchUp.seconds), count(a.catchUp.recordsPerSecond)]],
     });
   }
   if (result.streaming?.length) {

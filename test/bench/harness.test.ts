@@ -225,9 +225,9 @@ describe('command line', () => {
   });
 
   it('reports the audit store figures in a table of their own', () => {
-    const auditStore = { requests: 4000, repeat: 3, fileUsPerRequest: 600, storeUsPerRequest: 660, costUsPerRequest: 58, catchUp: { shipped: 8000, seconds: 4, recordsPerSecond: 2000 } };
+    const auditStore = { requests: 4000, repeat: 3, fileUsPerRequest: 600, storeUsPerRequest: 660, costUsPerRequest: 58, lineBytes: 5210.4, catchUp: { shipped: 8000, seconds: 4, recordsPerSecond: 2000 } };
     const t = reportTables({ auditStore }).find((x) => x.title.startsWith('audit store'));
-    expect(t?.rows).toEqual([['600', '660', '+58', '8,000', '4.00', '2,000']]);
+    expect(t?.rows).toEqual([['600', '660', '+58', '5,210', '8,000', '4.00', '2,000']]);
   });
 
   it.each([
