@@ -1,8 +1,9 @@
-// `node bench/cpu.js [--requests 20000] [--connections 50] [--repeat 3] [--targets naive,sluice] [--profile DIR]`:
+// `node bench/cpu.js [--requests 20000] [--connections 50] [--repeat 3] [--targets naive,sluice] [--threads 1,2] [--profile DIR]`:
 // CPU µs per request of each target (user+system of every thread of its process, from /proc/PID/stat), the same
 // bodies and load for each, rounds interleaved so drift on a shared machine hits every target alike. With
 // `--profile DIR` Sluice runs under --cpu-prof and the hottest functions and files are printed (self time, µs per
-// request). The quick loop for work on the request path; `npm run bench` is the full comparison.
+// request). `--threads 1,2` runs one Sluice per `server.threads` value (sluice-t1, sluice-t2) in place of `sluice`,
+// in the same interleaved rounds. The quick loop for work on the request path; `npm run bench` is the full comparison.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ const { values: v } = parseArgs({
     cell: { type: 'string', multiple: true },
     strace: { type: 'boolean' },
     compare: { type: 'string', multiple: true },
+    threads: { type: 'string' },
   },
 });
 const requests = Number(v.requests);
@@ -38,14 +40,21 @@ if (v.profile) {
   mkdirSync(resolve(v.profile), { recursive: true });
   process.env.SLUICE_CPU_PROF = resolve(v.profile);
 }
-const stack = await startStack({ targets: v.targets.split(','), latencyMs: 0, cell }, log);
+const threadCounts = v.threads ? v.threads.split(',').map(Number) : [];
+const stack = await startStack({ targets: v.targets.split(',').filter((t) => !(threadCounts.length && t === 'sluice')), latencyMs: 0, cell }, log);
+for (const n of threadCounts) {
+  const { sluiceTarget } = await import('./lib/targets.js');
+  const t = await sluiceTarget(stack.sluiceFiles.write({ ...cell, 'server.threads': n }), stack.token, `sluice-t${n}`);
+  log(`  ${t.name}: ${t.url} (pid ${t.proc.pid})`);
+  stack.targets.push(t);
+}
 // `--compare DIR`: another build of Sluice (DIR/dist, DIR/bench/lib/sluice-child.js) measured beside this one.
 for (const dir of v.compare ?? []) {
   const { startChild } = await import('./lib/procs.js');
   const proc = await startChild(`sluice@${dir}`, process.execPath, ['--expose-gc', join(resolve(dir), 'bench/lib/sluice-child.js'), stack.sluiceFiles.write(cell)], { ipc: true, timeoutMs: 30_000 });
   stack.targets.push({ name: `sluice@${dir}`, url: proc.url, headers: { authorization: `Bearer ${stack.token}` }, proc });
 }
-const sluicePid = stack.find('sluice')?.proc.pid;
+const sluicePids = stack.targets.filter((t) => t.name === 'sluice' || t.name.startsWith('sluice-t')).map((t) => t.proc.pid);
 const bodies = chatBodies();
 const results = new Map();
 try {
@@ -79,7 +88,7 @@ for (const [name, list] of results) {
   const m = median(list.map((r) => r.us));
   log(`${name.padEnd(12)} median ${m.toFixed(0)} µs/req (${list.map((r) => r.us.toFixed(0)).join(', ')})${naive ? `  ratio to naive ${(m / naive).toFixed(2)}` : ''}`);
 }
-if (v.profile) summarizeProfiles(resolve(v.profile), requests * repeat, sluicePid);
+if (v.profile) for (const pid of sluicePids) summarizeProfiles(resolve(v.profile), requests * repeat, pid);
 
 /** `n` requests over `connections` closed-loop workers: the same work for every target (each request times out). */
 async function runUntil(pool, target, n) {
