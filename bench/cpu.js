@@ -49,10 +49,15 @@ for (const n of threadCounts) {
   stack.targets.push(t);
 }
 // `--compare DIR`: another build of Sluice (DIR/dist, DIR/bench/lib/sluice-child.js) measured beside this one.
+// With `--threads`, one per value (sluice@DIR-t1, …).
 for (const dir of v.compare ?? []) {
   const { startChild } = await import('./lib/procs.js');
-  const proc = await startChild(`sluice@${dir}`, process.execPath, ['--expose-gc', join(resolve(dir), 'bench/lib/sluice-child.js'), stack.sluiceFiles.write(cell)], { ipc: true, timeoutMs: 30_000 });
-  stack.targets.push({ name: `sluice@${dir}`, url: proc.url, headers: { authorization: `Bearer ${stack.token}` }, proc });
+  for (const n of threadCounts.length ? threadCounts : [undefined]) {
+    const name = n === undefined ? `sluice@${dir}` : `sluice@${dir}-t${n}`;
+    const file = stack.sluiceFiles.write(n === undefined ? cell : { ...cell, 'server.threads': n });
+    const proc = await startChild(name, process.execPath, ['--expose-gc', join(resolve(dir), 'bench/lib/sluice-child.js'), file], { ipc: true, timeoutMs: 30_000 });
+    stack.targets.push({ name, url: proc.url, headers: { authorization: `Bearer ${stack.token}` }, proc });
+  }
 }
 const sluicePids = stack.targets.filter((t) => t.name === 'sluice' || t.name.startsWith('sluice-t')).map((t) => t.proc.pid);
 const bodies = chatBodies();
