@@ -3,7 +3,8 @@
 // bodies and load for each, rounds interleaved so drift on a shared machine hits every target alike. With
 // `--profile DIR` Sluice runs under --cpu-prof and the hottest functions and files are printed (self time, µs per
 // request). `--threads 1,2` runs one Sluice per `server.threads` value (sluice-t1, sluice-t2) in place of `sluice`,
-// in the same interleaved rounds. The quick loop for work on the request path; `npm run bench` is the full comparison.
+// in the same interleaved rounds; $SLUICE_BENCH_NODE_FLAGS adds Node/V8 flags to every Sluice (e.g. --single-threaded-gc).
+// The quick loop for work on the request path; `npm run bench` is the full comparison.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';

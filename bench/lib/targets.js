@@ -22,7 +22,7 @@ export async function sluiceTarget(configFile, token, name = 'sluice') {
   // $SLUICE_ENGINE would override the config file: the targets must run the engine their config names.
   const env = { ...process.env };
   delete env.SLUICE_ENGINE;
-  const proc = await startChild(name, process.execPath, ['--expose-gc', join(REPO, 'bench/lib/sluice-child.js'), configFile], { ipc: true, timeoutMs: 30_000, env });
+  const proc = await startChild(name, process.execPath, [...(process.env.SLUICE_BENCH_NODE_FLAGS ? process.env.SLUICE_BENCH_NODE_FLAGS.split(' ') : []), '--expose-gc', join(REPO, 'bench/lib/sluice-child.js'), configFile], { ipc: true, timeoutMs: 30_000, env });
   return { name, url: proc.url, headers: { authorization: `Bearer ${token}` }, proc };
 }
 
