@@ -4,13 +4,15 @@
 // `--profile DIR` Sluice runs under --cpu-prof and the hottest functions and files are printed (self time, µs per
 // request). `--threads 1,2` runs one Sluice per `server.threads` value (sluice-t1, sluice-t2) in place of `sluice`,
 // in the same interleaved rounds; $SLUICE_BENCH_NODE_FLAGS adds Node/V8 flags to every Sluice (e.g. --single-threaded-gc).
+// Each round also splits the CPU by thread (main, other); $SLUICE_BENCH_CHILD_STDOUT=DIR keeps what the
+// children print (e.g. with --trace-gc) in DIR.
 // The quick loop for work on the request path; `npm run bench` is the full comparison.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { poolFor, postChat, warmUp } from './lib/client.js';
 import { chatBodies } from './lib/payload.js';
-import { cpuSecondsOf } from './lib/procs.js';
+import { cpuSecondsByThread, cpuSecondsOf } from './lib/procs.js';
 import { startStack } from './lib/stack.js';
 
 const { values: v } = parseArgs({
@@ -56,7 +58,7 @@ for (const dir of v.compare ?? []) {
   for (const n of threadCounts.length ? threadCounts : [undefined]) {
     const name = n === undefined ? `sluice@${dir}` : `sluice@${dir}-t${n}`;
     const file = stack.sluiceFiles.write(n === undefined ? cell : { ...cell, 'server.threads': n });
-    const proc = await startChild(name, process.execPath, ['--expose-gc', join(resolve(dir), 'bench/lib/sluice-child.js'), file], { ipc: true, timeoutMs: 30_000 });
+    const proc = await startChild(name, process.execPath, [...(process.env.SLUICE_BENCH_NODE_FLAGS ? process.env.SLUICE_BENCH_NODE_FLAGS.split(' ') : []), '--expose-gc', join(resolve(dir), 'bench/lib/sluice-child.js'), file], { ipc: true, timeoutMs: 30_000 });
     stack.targets.push({ name, url: proc.url, headers: { authorization: `Bearer ${stack.token}` }, proc });
   }
 }
@@ -72,16 +74,21 @@ try {
       await warmUp(pool, target, bodies, { requests: 500, concurrency: Math.min(connections, 32) });
       const tracer = v.strace ? await startStrace(target.proc.pid) : undefined;
       const cpu0 = cpuSecondsOf(target.proc.pid);
+      const split0 = cpuSecondsByThread(target.proc.pid);
       const t0 = performance.now();
       const r = await runUntil(pool, target, requests);
       const cpu1 = cpuSecondsOf(target.proc.pid);
+      const split1 = cpuSecondsByThread(target.proc.pid);
       await pool.close();
       if (tracer) log(`${target.name}: syscalls per request\n${await tracer.stop(r.ok)}`);
       const us = ((cpu1 - cpu0) * 1e6) / r.ok;
+      // Where the CPU went: the main thread (the audit chain's owner with HTTP threads), every other thread together.
+      const split = split0 && split1 ? Object.fromEntries(Object.keys(split0).map((k) => [k, ((split1[k] - split0[k]) * 1e6) / r.ok])) : undefined;
       const list = results.get(target.name) ?? [];
-      list.push({ us, rps: r.ok / ((performance.now() - t0) / 1000), failed: r.failed });
+      list.push({ us, rps: r.ok / ((performance.now() - t0) / 1000), failed: r.failed, split });
       results.set(target.name, list);
-      log(`round ${round + 1} ${target.name.padEnd(12)} ${us.toFixed(0).padStart(5)} µs/req  ${(r.ok / ((performance.now() - t0) / 1000)).toFixed(0)} req/s  failed ${r.failed}`);
+      const splitText = split ? `  (main ${split.main.toFixed(0)}, other ${split.other.toFixed(0)})` : '';
+      log(`round ${round + 1} ${target.name.padEnd(12)} ${us.toFixed(0).padStart(5)} µs/req${splitText}  ${(r.ok / ((performance.now() - t0) / 1000)).toFixed(0)} req/s  failed ${r.failed}`);
     }
   }
 } finally {
@@ -92,7 +99,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const naive = results.get('naive') ? median(results.get('naive').map((r) => r.us)) : undefined;
 for (const [name, list] of results) {
   const m = median(list.map((r) => r.us));
-  log(`${name.padEnd(12)} median ${m.toFixed(0)} µs/req (${list.map((r) => r.us.toFixed(0)).join(', ')})${naive ? `  ratio to naive ${(m / naive).toFixed(2)}` : ''}`);
+  const splitOf = (k) => (list.every((r) => r.split) ? ` ${k} ${median(list.map((r) => r.split[k])).toFixed(0)}` : '');
+  const splitText = list.every((r) => r.split) ? `  [median µs/req by thread:${splitOf('main')},${splitOf('other')}]` : '';
+  log(`${name.padEnd(12)} median ${m.toFixed(0)} µs/req (${list.map((r) => r.us.toFixed(0)).join(', ')})${naive ? `  ratio to naive ${(m / naive).toFixed(2)}` : ''}${splitText}`);
 }
 if (v.profile) for (const pid of sluicePids) summarizeProfiles(resolve(v.profile), requests * repeat, pid);
 

@@ -1,7 +1,8 @@
 // Child processes of the harness (Sluice, the mock, the baselines): started with a deadline, tracked,
 // and always stopped — at the end, on an error, and on Ctrl-C.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 
 const live = new Set();
@@ -69,7 +70,9 @@ export function startChild(name, cmd, args, { ready = /^(https?:\/\/\S+)/, timeo
         if (m) {
           clearTimeout(timer);
           child.stdout.off('data', onData);
-          child.stdout.resume();
+          // $SLUICE_BENCH_CHILD_STDOUT=DIR keeps what a child prints once ready (e.g. --trace-gc) in DIR/<name>-<pid>.log.
+          if (process.env.SLUICE_BENCH_CHILD_STDOUT) child.stdout.pipe(createWriteStream(join(process.env.SLUICE_BENCH_CHILD_STDOUT, `${name.replace(/[^\w.-]+/g, '_')}-${child.pid}.log`)));
+          else child.stdout.resume();
           resolve(handle(name, child, m[1], exited));
           return;
         }
@@ -122,6 +125,31 @@ export function cpuSecondsOf(pid) {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds of `pid`'s main thread (the thread whose id is the pid: the event loop and what runs on it, with the
+ * GC pauses of its isolate) and of all its other threads together (worker_threads, V8's helper threads, libuv's
+ * pool: Node names them all alike). With --single-threaded-gc each isolate's GC runs on its own thread. null when
+ * `pid` is gone or /proc is not there.
+ */
+export function cpuSecondsByThread(pid) {
+  clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  const out = { main: 0, other: 0 };
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out[Number(tid) === pid ? 'main' : 'other'] += (Number(f[11]) + Number(f[12])) / clockTicks;
+      } catch {
+        // the thread ended while listing
+      }
+    }
+  } catch {
+    return null;
+  }
+  return out;
 }
 
 /**
