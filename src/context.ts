@@ -118,12 +118,40 @@ export function createContext(init: {
   headers: Record<string, string>;
   remoteAddress: string;
 }): RequestContext {
+  // Every member the steps may set is declared here, in one order: each context then has the same hidden class from
+  // the start, and the steps' stores are plain field writes instead of shape transitions (issue 13 §2: these showed as
+  // microseconds per request in the CPU profile). `trace` stays absent unless tracing records (tracing.ts).
   return {
-    ...init,
+    id: init.id,
+    method: init.method,
+    path: init.path,
+    headers: init.headers,
+    remoteAddress: init.remoteAddress,
+    route: undefined,
+    identity: undefined,
+    model: undefined,
+    tools: undefined,
+    includeUsage: undefined,
+    issuedTokens: undefined,
+    sessionTokens: undefined,
     stream: false,
+    justification: undefined,
     findings: [],
+    profile: undefined,
     findingSummary: [],
+    decision: undefined,
+    auditDecision: undefined,
+    approvalId: undefined,
+    approver: undefined,
+    maskedRequest: undefined,
+    auditRequest: undefined,
+    maskedResponse: undefined,
+    usage: undefined,
+    cost: undefined,
+    routing: undefined,
+    status: undefined,
+    error: undefined,
     clientAborted: false,
-    timings: { start: performance.now() },
+    timings: { start: performance.now(), authMs: undefined, inspectMs: undefined, upstreamHeadersMs: undefined, upstreamMs: undefined, totalMs: undefined, overheadMs: undefined, approvalMs: undefined, firstBytesMs: undefined },
   };
 }
