@@ -1,6 +1,6 @@
 // authenticate: credential → Identity. Service keys by hash, JWTs by issuer/alg/signature/claims,
 // with verified tokens cached until expiry so the hot path is one SHA-256 and a map lookup.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import type { Identity } from '../types.js';
 import type { IdentityConfig, IssuerConfig } from './config.js';
@@ -53,7 +53,8 @@ export function createAuthenticator(cfg: IdentityConfig, opts: AuthenticatorOpti
 
   async function authenticate(headers: Record<string, string>, remote: string): Promise<Identity> {
     const token = credentialFrom(headers);
-    const digest = createHash('sha256').update(token).digest();
+    // One-shot: no Hash object per request (the cache lookup is on every request's path).
+    const digest = hash('sha256', token, 'buffer');
     const hex = digest.toString('hex');
     const key = serviceKeys.find(digest, hex, remote);
     if (key !== undefined) {
