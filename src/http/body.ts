@@ -24,80 +24,95 @@ export function createRequestBody(res: HttpResponse, headers: Record<string, str
   const chunked = headers['transfer-encoding'] !== undefined;
   const declared = headers['content-length'] === undefined ? undefined : declaredLength(headers['content-length']);
   if (!chunked && !declared) return noBody;
+  const body = new BufferedBody(chunked, declared, max);
+  res.onData((ab, isLast) => body.chunk(ab, isLast));
+  return body;
+}
 
-  let buf: Uint8Array | undefined;
-  let len = 0;
-  let complete = false;
-  let failure: SluiceError | undefined;
-  let keep = true;
-  let waiter: { resolve(b: Uint8Array): void; reject(e: Error): void } | undefined;
-  let completeCb: (() => void) | undefined;
+/** A class, not a closure per method: one object per request body (issue 13 §2). */
+class BufferedBody implements RequestBody {
+  complete = false;
+  private buf: Uint8Array | undefined = undefined;
+  private len = 0;
+  private failure: SluiceError | undefined = undefined;
+  private keep = true;
+  private waiter: { resolve(b: Uint8Array): void; reject(e: Error): void } | undefined = undefined;
+  private completeCb: (() => void) | undefined = undefined;
 
-  const tooLarge = () => new SluiceError('SLUICE_BODY_TOO_LARGE', `Request body exceeds ${max} bytes`);
-  if (declared !== undefined && declared > max) {
-    failure = tooLarge();
-    keep = false;
+  constructor(
+    readonly chunked: boolean,
+    private readonly declared: number | undefined,
+    private readonly max: number,
+  ) {
+    if (declared !== undefined && declared > max) {
+      this.failure = this.tooLarge();
+      this.keep = false;
+    }
   }
 
-  function fail(e: SluiceError): void {
-    failure ??= e;
-    keep = false;
-    buf = undefined;
-    if (waiter) waiter.reject(failure);
-    waiter = undefined;
+  private tooLarge(): SluiceError {
+    return new SluiceError('SLUICE_BODY_TOO_LARGE', `Request body exceeds ${this.max} bytes`);
   }
 
-  res.onData((ab, isLast) => {
-    if (keep && ab.byteLength > 0) {
-      if (len + ab.byteLength > max) fail(tooLarge());
+  private fail(e: SluiceError): void {
+    this.failure ??= e;
+    this.keep = false;
+    this.buf = undefined;
+    if (this.waiter) this.waiter.reject(this.failure);
+    this.waiter = undefined;
+  }
+
+  chunk(ab: ArrayBuffer, isLast: boolean): void {
+    if (this.keep && ab.byteLength > 0) {
+      const { len, max } = this;
+      if (len + ab.byteLength > max) this.fail(this.tooLarge());
       else {
         // Preallocate when the length is declared: one copy per chunk, no concat at the end.
-        if (!buf) buf = new Uint8Array(declared ?? Math.min(max, Math.max(16 * 1024, ab.byteLength)));
+        let buf = this.buf;
+        if (!buf) buf = this.buf = new Uint8Array(this.declared ?? Math.min(max, Math.max(16 * 1024, ab.byteLength)));
         if (len + ab.byteLength > buf.byteLength) {
           const grown = new Uint8Array(Math.min(max, Math.max(buf.byteLength * 2, len + ab.byteLength)));
           grown.set(buf.subarray(0, len));
-          buf = grown;
+          buf = this.buf = grown;
         }
         buf.set(new Uint8Array(ab), len); // uWS neuters `ab` after this callback: copy now.
-        len += ab.byteLength;
+        this.len = len + ab.byteLength;
       }
     }
     if (!isLast) return;
-    complete = true;
-    if (waiter && !failure) waiter.resolve(bytes());
-    waiter = undefined;
-    completeCb?.();
-  });
+    this.complete = true;
+    if (this.waiter && !this.failure) this.waiter.resolve(this.bytes());
+    this.waiter = undefined;
+    this.completeCb?.();
+  }
 
-  function bytes(): Uint8Array {
+  private bytes(): Uint8Array {
+    const { buf, len } = this;
     if (!buf) return EMPTY;
     return len === buf.byteLength ? buf : buf.subarray(0, len);
   }
 
-  return {
-    chunked,
-    get complete() {
-      return complete;
-    },
-    read() {
-      if (failure) return Promise.reject(failure);
-      if (complete) return Promise.resolve(bytes());
-      return new Promise((resolve, reject) => {
-        waiter = { resolve, reject };
-      });
-    },
-    discard() {
-      keep = false;
-      buf = undefined;
-    },
-    onComplete(cb) {
-      if (complete) cb();
-      else completeCb = cb;
-    },
-    abort() {
-      if (!complete) fail(new SluiceError('SLUICE_CLIENT_ABORTED', 'Client closed the connection before the request body arrived'));
-    },
-  };
+  read(): Promise<Uint8Array> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.complete) return Promise.resolve(this.bytes());
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  discard(): void {
+    this.keep = false;
+    this.buf = undefined;
+  }
+
+  onComplete(cb: () => void): void {
+    if (this.complete) cb();
+    else this.completeCb = cb;
+  }
+
+  abort(): void {
+    if (!this.complete) this.fail(new SluiceError('SLUICE_CLIENT_ABORTED', 'Client closed the connection before the request body arrived'));
+  }
 }
 
 const noBody: RequestBody = {

@@ -5,7 +5,7 @@ import type { ServerConfig } from '../config/schema.js';
 import type { ClientExchange } from './exchange.js';
 import { loadUws, type LoadedUws } from './uws.js';
 import { framingProblem } from './framing.js';
-import { createRequestBody } from './body.js';
+import { createRequestBody, type RequestBody } from './body.js';
 
 export interface HttpServer {
   port: number;
@@ -58,115 +58,196 @@ export async function startHttpServer(cfg: ServerConfig, handle: (x: ClientExcha
 }
 
 function createExchange(res: HttpResponse, req: HttpRequest, maxBodyBytes: number): ClientExchange {
-  // HttpRequest is stack-allocated: read everything now.
-  const headers: Record<string, string> = {};
-  let headerBytes = 0;
-  req.forEach((k, v) => {
-    headerBytes += k.length + v.length + 4;
-    headers[k] = headers[k] === undefined ? v : `${headers[k]}, ${v}`;
-  });
-  const method = req.getCaseSensitiveMethod().toUpperCase();
-  const path = req.getUrl();
-  const query = req.getQuery() ?? '';
-  const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
-  const framingError = framingProblem(headers);
+  return new UwsExchange(res, req, maxBodyBytes);
+}
 
-  let aborted = false;
-  let started = false;
-  let finished = false;
-  const abortCbs: Array<() => void> = [];
-  let drainCb: (() => void) | undefined;
-  let lingerTimer: NodeJS.Timeout | undefined;
-  res.onAborted(() => {
-    aborted = true;
-    if (lingerTimer) clearTimeout(lingerTimer);
-    body.abort();
-    for (const cb of abortCbs) cb();
-  });
-  // Registered before the handler returns (uWS drops chunks that arrive with no onData); with ambiguous framing
-  // nothing is read: the answer is a 400 and a closed connection.
-  const body = framingError ? createRequestBody(res, {}, 0) : createRequestBody(res, headers, maxBodyBytes);
+// Scratch for the synchronous callbacks below (req.forEach, res.cork run their callback before returning): one
+// function each for every request instead of a closure per request and call.
+let headersInto: Record<string, string> = {};
+let headerBytesSeen = 0;
+function collectHeader(k: string, v: string): void {
+  headerBytesSeen += k.length + v.length + 4;
+  const seen = headersInto[k];
+  headersInto[k] = seen === undefined ? v : `${seen}, ${v}`;
+}
 
-  const writeHead = (code: number, hs: ReadonlyArray<readonly [string, string]>) => {
-    res.writeStatus(status(code));
-    for (const [k, v] of hs) res.writeHeader(k, v);
-  };
+let corked: HttpResponse;
+let corkedCode = 0;
+let corkedHeaders: ReadonlyArray<readonly [string, string]> = [];
+let corkedPayload: string | Uint8Array | undefined;
+let corkedClose = false;
+let corkedOk = true;
+function corkedRespond(): void {
+  writeHead(corked, corkedCode, corkedHeaders);
+  corked.end(corkedPayload, corkedClose);
+}
+function corkedStart(): void {
+  writeHead(corked, corkedCode, corkedHeaders);
+}
+function corkedWrite(): void {
+  corkedOk = corked.write(corkedPayload!);
+}
+function corkedEnd(): void {
+  corked.end(corkedPayload ?? '');
+}
+function corkedClosingEnd(): void {
+  corked.end(undefined, true);
+}
+
+function writeHead(res: HttpResponse, code: number, hs: ReadonlyArray<readonly [string, string]>): void {
+  res.writeStatus(status(code));
+  for (let i = 0; i < hs.length; i++) res.writeHeader(hs[i][0], hs[i][1]);
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * One exchange as a class: its methods live on the prototype, so a request allocates this object, its headers and
+ * two callbacks (onAborted, onData) instead of a closure per method (issue 13 §2: fewer young objects that survive
+ * a scavenge while the request is in flight).
+ */
+class UwsExchange implements ClientExchange {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly headers: Record<string, string>;
+  readonly remoteAddress: string;
+  readonly headerBytes: number;
+  readonly framingError: string | undefined;
+  aborted = false;
+  started = false;
+  private finished = false;
+  private abortCbs: Array<() => void> | undefined = undefined;
+  private drainCb: (() => void) | undefined = undefined;
+  private lingerTimer: NodeJS.Timeout | undefined = undefined;
+  private readonly res: HttpResponse;
+  private readonly body: RequestBody;
+
+  constructor(res: HttpResponse, req: HttpRequest, maxBodyBytes: number) {
+    this.res = res;
+    // HttpRequest is stack-allocated: read everything now.
+    const headers: Record<string, string> = {};
+    headersInto = headers;
+    headerBytesSeen = 0;
+    req.forEach(collectHeader);
+    this.headers = headers;
+    this.headerBytes = headerBytesSeen;
+    headersInto = {};
+    this.method = req.getCaseSensitiveMethod().toUpperCase();
+    this.path = req.getUrl();
+    this.query = req.getQuery() ?? '';
+    this.remoteAddress = decoder.decode(res.getRemoteAddressAsText());
+    this.framingError = framingProblem(headers);
+    res.onAborted(() => this.onAborted());
+    // Registered before the handler returns (uWS drops chunks that arrive with no onData); with ambiguous framing
+    // nothing is read: the answer is a 400 and a closed connection.
+    this.body = this.framingError ? createRequestBody(res, {}, 0) : createRequestBody(res, headers, maxBodyBytes);
+  }
+
+  private onAborted(): void {
+    this.aborted = true;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.body.abort();
+    if (this.abortCbs) for (const cb of this.abortCbs) cb();
+  }
 
   /**
    * Answer while a chunked body is still arriving: send the answer, keep reading (and dropping) the rest, then
    * close (RFC 9112 §9.6 lingering close), so a client still uploading can read the status instead of a reset.
    * With a declared length uWS consumes the rest itself and the connection stays usable.
    */
-  function lingerRespond(code: number, hs: ReadonlyArray<readonly [string, string]>, payload: string | Uint8Array): void {
+  private lingerRespond(code: number, hs: ReadonlyArray<readonly [string, string]>, payload: string | Uint8Array): void {
+    const { res, body } = this;
     body.discard();
     res.cork(() => {
-      writeHead(code, [...hs, ['connection', 'close']]);
+      writeHead(res, code, [...hs, ['connection', 'close']]);
       res.write(payload);
     });
     const close = () => {
-      if (lingerTimer) clearTimeout(lingerTimer);
-      if (aborted) return;
-      res.cork(() => res.end(undefined, true));
+      if (this.lingerTimer) clearTimeout(this.lingerTimer);
+      if (this.aborted) return;
+      corked = res;
+      res.cork(corkedClosingEnd);
     };
     body.onComplete(close);
     if (!body.complete) {
-      lingerTimer = setTimeout(() => {
-        if (!aborted) res.close();
+      this.lingerTimer = setTimeout(() => {
+        if (!this.aborted) res.close();
       }, LINGER_MS);
-      lingerTimer.unref();
+      this.lingerTimer.unref();
     }
   }
 
-  return {
-    method, path, query, headers, remoteAddress, headerBytes, framingError,
-    get aborted() { return aborted; },
-    get started() { return started; },
-    readBody() {
-      return body.read();
-    },
-    respond(code, hs, payload, close = false) {
-      if (aborted || finished) return;
-      finished = started = true;
-      if (!close && !body.complete && body.chunked) return lingerRespond(code, hs, payload);
-      if (!body.complete) body.discard();
-      res.cork(() => {
-        writeHead(code, hs);
-        res.end(payload, close);
+  readBody(): Promise<Uint8Array> {
+    return this.body.read();
+  }
+
+  respond(code: number, hs: ReadonlyArray<readonly [string, string]>, payload: string | Uint8Array, close = false): void {
+    if (this.aborted || this.finished) return;
+    this.finished = this.started = true;
+    const body = this.body;
+    if (!close && !body.complete && body.chunked) return this.lingerRespond(code, hs, payload);
+    if (!body.complete) body.discard();
+    corked = this.res;
+    corkedCode = code;
+    corkedHeaders = hs;
+    corkedPayload = payload;
+    corkedClose = close;
+    this.res.cork(corkedRespond);
+    corkedPayload = undefined;
+    corkedHeaders = [];
+  }
+
+  start(code: number, hs: ReadonlyArray<readonly [string, string]>): void {
+    if (this.aborted || this.started) return;
+    this.started = true;
+    corked = this.res;
+    corkedCode = code;
+    corkedHeaders = hs;
+    this.res.cork(corkedStart);
+    corkedHeaders = [];
+  }
+
+  write(chunk: Uint8Array | string): boolean {
+    if (this.aborted || this.finished) return true;
+    corked = this.res;
+    corkedPayload = chunk;
+    corkedOk = true;
+    this.res.cork(corkedWrite);
+    corkedPayload = undefined;
+    const ok = corkedOk;
+    if (!ok) {
+      this.res.onWritable(() => {
+        const cb = this.drainCb;
+        this.drainCb = undefined;
+        cb?.();
+        return true;
       });
-    },
-    start(code, hs) {
-      if (aborted || started) return;
-      started = true;
-      res.cork(() => writeHead(code, hs));
-    },
-    write(chunk) {
-      if (aborted || finished) return true;
-      let ok = true;
-      res.cork(() => { ok = res.write(chunk); });
-      if (!ok) {
-        res.onWritable(() => {
-          const cb = drainCb;
-          drainCb = undefined;
-          cb?.();
-          return true;
-        });
-      }
-      return ok;
-    },
-    onDrain(cb) { drainCb = cb; },
-    end(chunk) {
-      if (aborted || finished) return;
-      finished = true;
-      res.cork(() => res.end(chunk ?? ''));
-    },
-    destroy() {
-      if (aborted || finished) return;
-      finished = true;
-      res.close();
-    },
-    onAbort(cb) {
-      if (aborted) cb();
-      else abortCbs.push(cb);
-    },
-  };
+    }
+    return ok;
+  }
+
+  onDrain(cb: () => void): void {
+    this.drainCb = cb;
+  }
+
+  end(chunk?: Uint8Array | string): void {
+    if (this.aborted || this.finished) return;
+    this.finished = true;
+    corked = this.res;
+    corkedPayload = chunk;
+    this.res.cork(corkedEnd);
+    corkedPayload = undefined;
+  }
+
+  destroy(): void {
+    if (this.aborted || this.finished) return;
+    this.finished = true;
+    this.res.close();
+  }
+
+  onAbort(cb: () => void): void {
+    if (this.aborted) cb();
+    else (this.abortCbs ??= []).push(cb);
+  }
 }
