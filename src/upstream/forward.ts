@@ -45,69 +45,7 @@ export function forward(req: ForwardRequest, sink: ResponseSink): () => void {
   const headers = upstreamRequestHeaders(req.headers, conn, req.requestId);
   if (req.body) headers['content-length'] = String(req.body.byteLength);
   if (req.traceparent) headers.traceparent = req.traceparent;
-  let controller: Dispatcher.DispatchController | undefined;
-  let started = false;
-  let done = false;
-  let counted = true;
-  let abortRequested = false;
-  upstream.inFlight++;
-
-  // undici's headersTimeout starts once the request is on a socket; this one also covers the wait for a connection.
-  const headersTimer = setTimeout(function upstreamHeadersTimeout() {
-    if (started || done) return;
-    abort();
-    sink.onError(new SluiceError('SLUICE_UPSTREAM_TIMEOUT', 'Upstream timed out (headers, including the wait for a free connection)'), false);
-  }, req.headersTimeoutMs === undefined ? conn.headersTimeoutMs : Math.min(req.headersTimeoutMs, conn.headersTimeoutMs));
-
-  const flow: FlowControl = {
-    pause: () => controller?.pause(),
-    resume: () => controller?.resume(),
-    abort: () => abort(),
-  };
-
-  function release(): void {
-    if (!counted) return;
-    counted = false;
-    upstream.inFlight--;
-  }
-
-  function abort(): void {
-    abortRequested = true;
-    clearTimeout(headersTimer);
-    if (done) return;
-    done = true;
-    controller?.abort(new Error('client aborted'));
-  }
-
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart(c) {
-      controller = c;
-      if (abortRequested) c.abort(new Error('client aborted'));
-    },
-    onResponseStart(_c, statusCode, resHeaders) {
-      clearTimeout(headersTimer);
-      if (done) return;
-      started = true;
-      sink.onStart(statusCode, resHeaders as Record<string, string | string[] | undefined>, flow);
-    },
-    onResponseData(_c, chunk) {
-      if (!done) sink.onData(chunk);
-    },
-    onResponseEnd() {
-      release();
-      if (done) return;
-      done = true;
-      sink.onEnd();
-    },
-    onResponseError(_c, err) {
-      release();
-      clearTimeout(headersTimer);
-      if (done) return;
-      done = true;
-      sink.onError(classifyUpstreamError(err), started);
-    },
-  };
-
+  const exchange = new UpstreamExchange(upstream, sink, req.headersTimeoutMs === undefined ? conn.headersTimeoutMs : Math.min(req.headersTimeoutMs, conn.headersTimeoutMs));
   upstream.pool.dispatch(
     {
       origin: upstream.origin,
@@ -116,9 +54,98 @@ export function forward(req: ForwardRequest, sink: ResponseSink): () => void {
       headers,
       body: req.body ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength) : null,
     },
-    handler,
+    exchange,
   );
-  return abort;
+  return exchange.abortFn;
+}
+
+// undici's headersTimeout starts once the request is on a socket; this one also covers the wait for a connection.
+function upstreamHeadersTimeout(x: UpstreamExchange): void {
+  x.headersTimedOut();
+}
+
+/**
+ * One upstream exchange: undici's handler and the sink's flow control in one object with its methods on the
+ * prototype, instead of a closure per callback and per request (issue 13 §2).
+ */
+class UpstreamExchange implements Dispatcher.DispatchHandler, FlowControl {
+  private controller: Dispatcher.DispatchController | undefined = undefined;
+  private started = false;
+  private done = false;
+  private counted = true;
+  private abortRequested = false;
+  private readonly headersTimer: NodeJS.Timeout;
+  /** Handed to the caller (the gateway passes it on as an abort callback): the one closure per request. */
+  readonly abortFn: () => void;
+
+  constructor(
+    private readonly upstream: Upstream,
+    private readonly sink: ResponseSink,
+    headersTimeoutMs: number,
+  ) {
+    upstream.inFlight++;
+    this.headersTimer = setTimeout(upstreamHeadersTimeout, headersTimeoutMs, this);
+    this.abortFn = () => this.abort();
+  }
+
+  headersTimedOut(): void {
+    if (this.started || this.done) return;
+    this.abort();
+    this.sink.onError(new SluiceError('SLUICE_UPSTREAM_TIMEOUT', 'Upstream timed out (headers, including the wait for a free connection)'), false);
+  }
+
+  pause(): void {
+    this.controller?.pause();
+  }
+
+  resume(): void {
+    this.controller?.resume();
+  }
+
+  abort(): void {
+    this.abortRequested = true;
+    clearTimeout(this.headersTimer);
+    if (this.done) return;
+    this.done = true;
+    this.controller?.abort(new Error('client aborted'));
+  }
+
+  private release(): void {
+    if (!this.counted) return;
+    this.counted = false;
+    this.upstream.inFlight--;
+  }
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.controller = c;
+    if (this.abortRequested) c.abort(new Error('client aborted'));
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, resHeaders: Record<string, string | string[]>): void {
+    clearTimeout(this.headersTimer);
+    if (this.done) return;
+    this.started = true;
+    this.sink.onStart(statusCode, resHeaders as Record<string, string | string[] | undefined>, this);
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.done) this.sink.onData(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.release();
+    if (this.done) return;
+    this.done = true;
+    this.sink.onEnd();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.release();
+    clearTimeout(this.headersTimer);
+    if (this.done) return;
+    this.done = true;
+    this.sink.onError(classifyUpstreamError(err), this.started);
+  }
 }
 
 /** undici error → coded Sluice error. Messages name the failure kind, never hosts' secrets. */
