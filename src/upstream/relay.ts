@@ -25,19 +25,34 @@ export interface RelayHooks {
 }
 
 export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseSink {
-  let status = 0;
-  let filter: BodyFilter | null = null;
-  let flow: FlowControl | undefined;
-  let bytes = 0;
-  let finished = false;
-  let headersToSend: Array<[string, string]> = [];
+  return new RelaySink(x, hooks);
+}
 
-  function finish(r: { err?: SluiceError; aborted: boolean }, then?: () => void): void {
-    if (finished) return;
-    finished = true;
-    const wait = hooks.onDone({ status, bytes, ...r });
+/** The sink as a class: methods on the prototype, one object per exchange (issue 13 §2). */
+class RelaySink implements ResponseSink {
+  private status = 0;
+  private filter: BodyFilter | null = null;
+  private flow: FlowControl | undefined = undefined;
+  private bytes = 0;
+  private finished = false;
+  private headersToSend: Array<[string, string]> = [];
+
+  constructor(
+    private readonly x: ClientExchange,
+    private readonly hooks: RelayHooks,
+  ) {
+    x.onAbort(() => {
+      this.flow?.abort();
+      this.finish({ aborted: true });
+    });
+  }
+
+  private finish(r: { err?: SluiceError; aborted: boolean }, then?: () => void): void {
+    if (this.finished) return;
+    this.finished = true;
+    const wait = this.hooks.onDone({ status: this.status, bytes: this.bytes, err: r.err, aborted: r.aborted });
     if (!then) return void wait?.catch(() => undefined); // nobody left to tell (client gone, stream already cut)
-    if (wait) void wait.then(then, (err: unknown) => notRecorded(err, then));
+    if (wait) void wait.then(then, (err: unknown) => this.notRecorded(err, then));
     else then();
   }
 
@@ -45,82 +60,84 @@ export function createRelaySink(x: ClientExchange, hooks: RelayHooks): ResponseS
    * The exchange's record could not be made durable (audit.onFailure: refuse): the client must not get a response
    * that looks complete. A buffered answer becomes the error; a stream ends with an error event or is cut.
    */
-  function notRecorded(err: unknown, then: () => void): void {
+  private notRecorded(err: unknown, then: () => void): void {
+    const { x } = this;
     if (!(err instanceof SluiceError)) return then();
-    if (!x.started) return hooks.respondError(err);
-    const tail = filter?.fail ? filter.fail(err) : [];
+    if (!x.started) return this.hooks.respondError(err);
+    const tail = this.filter?.fail ? this.filter.fail(err) : [];
     for (const c of tail) if (c.byteLength) x.write(c);
     if (tail.length) x.end();
     else x.destroy();
   }
 
-  function send(chunks: Uint8Array[]) {
-    for (const c of chunks) {
-      if (c.byteLength === 0) continue;
-      if (bytes === 0) hooks.onFirstBytes?.();
-      bytes += c.byteLength;
-      if (!x.write(c)) {
-        // The client is slower than upstream: stop reading upstream until uWS drains.
-        hooks.onBackpressure?.();
-        flow?.pause();
-        x.onDrain(() => flow?.resume());
-      }
+  private send(chunks: Uint8Array[]): void {
+    for (const c of chunks) this.sendOne(c);
+  }
+
+  private sendOne(c: Uint8Array): void {
+    if (c.byteLength === 0) return;
+    if (this.bytes === 0) this.hooks.onFirstBytes?.();
+    this.bytes += c.byteLength;
+    if (!this.x.write(c)) {
+      // The client is slower than upstream: stop reading upstream until uWS drains.
+      this.hooks.onBackpressure?.();
+      this.flow?.pause();
+      this.x.onDrain(() => this.flow?.resume());
     }
   }
 
-  x.onAbort(() => {
-    flow?.abort();
-    finish({ aborted: true });
-  });
+  onStart(code: number, headers: Record<string, string | string[] | undefined>, f: FlowControl): void {
+    this.flow = f;
+    this.status = code;
+    if (this.x.aborted) return f.abort();
+    const filter = (this.filter = this.hooks.filterFor(code, headers));
+    this.hooks.onStart?.(code);
+    const hs = clientResponseHeaders(headers);
+    for (const h of this.hooks.extraHeaders()) hs.push(h);
+    if (filter?.mode !== 'buffer') this.x.start(code, hs);
+    this.headersToSend = hs;
+  }
 
-  return {
-    onStart(code, headers, f) {
-      flow = f;
-      status = code;
-      if (x.aborted) return f.abort();
-      filter = hooks.filterFor(code, headers);
-      hooks.onStart?.(code);
-      const hs = clientResponseHeaders(headers);
-      hs.push(...hooks.extraHeaders());
-      if (filter?.mode !== 'buffer') x.start(code, hs);
-      headersToSend = hs;
-    },
-    onData(chunk) {
-      if (x.aborted || finished) return;
-      if (!filter) return send([chunk]);
-      const out = filter.push(chunk);
-      if (filter.mode === 'stream') send(out);
-    },
-    onEnd() {
-      if (finished) return;
-      if (x.aborted) return finish({ aborted: true });
-      try {
-        const tail = filter ? filter.end() : [];
-        if (filter?.mode === 'buffer') {
-          const body = tail.length === 1 ? tail[0] : Buffer.concat(tail);
-          bytes = body.byteLength;
-          finish({ aborted: false }, () => x.respond(status, headersToSend, body));
-        } else {
-          send(tail);
-          finish({ aborted: false }, () => x.end());
-        }
-      } catch (thrown) {
-        // A filter that cannot finish must not leak unfiltered bytes: answer with an error if nothing was sent
-        // yet, otherwise cut the response so the client sees a broken stream.
-        const err = thrown instanceof SluiceError ? thrown : new SluiceError('SLUICE_INSPECTION_FAILED', 'Response inspection failed; response not relayed', { cause: thrown });
-        if (x.started) {
-          x.destroy();
-          finish({ err, aborted: false });
-        } else finish({ err, aborted: false }, () => hooks.respondError(err));
+  onData(chunk: Buffer): void {
+    if (this.x.aborted || this.finished) return;
+    const filter = this.filter;
+    if (!filter) return this.sendOne(chunk);
+    const out = filter.push(chunk);
+    if (filter.mode === 'stream') this.send(out);
+  }
+
+  onEnd(): void {
+    if (this.finished) return;
+    const { x, filter } = this;
+    if (x.aborted) return this.finish({ aborted: true });
+    try {
+      const tail = filter ? filter.end() : [];
+      if (filter?.mode === 'buffer') {
+        const body = tail.length === 1 ? tail[0] : Buffer.concat(tail);
+        this.bytes = body.byteLength;
+        this.finish({ aborted: false }, () => x.respond(this.status, this.headersToSend, body));
+      } else {
+        this.send(tail);
+        this.finish({ aborted: false }, () => x.end());
       }
-    },
-    onError(err, started) {
-      if (x.aborted) return finish({ aborted: true });
-      if (!started || filter?.mode === 'buffer') return finish({ err, aborted: false }, () => hooks.respondError(err));
-      const tail = filter?.fail ? filter.fail(err) : [];
-      send(tail);
-      // Without an in-band error event, close so the client sees a broken stream, not a clean end.
-      finish({ err, aborted: false }, () => (tail.length ? x.end() : x.destroy()));
-    },
-  };
+    } catch (thrown) {
+      // A filter that cannot finish must not leak unfiltered bytes: answer with an error if nothing was sent
+      // yet, otherwise cut the response so the client sees a broken stream.
+      const err = thrown instanceof SluiceError ? thrown : new SluiceError('SLUICE_INSPECTION_FAILED', 'Response inspection failed; response not relayed', { cause: thrown });
+      if (x.started) {
+        x.destroy();
+        this.finish({ err, aborted: false });
+      } else this.finish({ err, aborted: false }, () => this.hooks.respondError(err));
+    }
+  }
+
+  onError(err: SluiceError, started: boolean): void {
+    const { x, filter } = this;
+    if (x.aborted) return this.finish({ aborted: true });
+    if (!started || filter?.mode === 'buffer') return this.finish({ err, aborted: false }, () => this.hooks.respondError(err));
+    const tail = filter?.fail ? filter.fail(err) : [];
+    this.send(tail);
+    // Without an in-band error event, close so the client sees a broken stream, not a clean end.
+    this.finish({ err, aborted: false }, () => (tail.length ? x.end() : x.destroy()));
+  }
 }
