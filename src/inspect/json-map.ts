@@ -67,9 +67,10 @@ export class JsonMap {
   edits(s: number, e: number, text: string): Edit[] {
     const t = this.tokenAt(s);
     if (t >= 0) {
-      const [ts, te, kind] = this.tokens.subarray(t * 3, t * 3 + 3);
-      if (kind === KIND_NUMBER) return [{ start: this.origStart(ts!), end: this.origEnd(te!), text: `"${text}"` }];
-      if (e <= te!) return [{ start: this.origStart(s), end: this.origEnd(e), text }];
+      const ts = this.tokens[t * 3]!;
+      const te = this.tokens[t * 3 + 1]!;
+      if (this.tokens[t * 3 + 2] === KIND_NUMBER) return [{ start: this.origStart(ts), end: this.origEnd(te), text: `"${text}"` }];
+      if (e <= te) return [{ start: this.origStart(s), end: this.origEnd(e), text }];
     }
     // The span crosses JSON structure (only custom patterns can): rewrite the string parts only.
     const out: Edit[] = [];

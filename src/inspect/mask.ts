@@ -24,20 +24,24 @@ function ascii(s: string): string {
   return UNSAFE.test(s) ? s.replace(/[\t\n\r]/g, ' ').replace(/[^\x20-\x7E]|["\\]/g, '*') : s;
 }
 
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isUpperOrDigit = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90);
-
-/** Replaces every character of class `cls` with '*' except the last `keep` of them (values are short). */
-function maskAllBut(s: string, keep: number, cls: (c: number) => boolean): string {
+/**
+ * Replaces every character of class `cls` with '*' except the last `keep` of them (values are short): one regex
+ * replace over the prefix that holds the masked ones, not a string concatenation per character.
+ */
+function maskAllBut(s: string, keep: number, cls: RegExp): string {
   let total = 0;
-  for (let i = 0; i < s.length; i++) if (cls(s.charCodeAt(i))) total++;
-  let seen = 0;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out += cls(c) && ++seen <= total - keep ? '*' : s[i];
-  }
-  return out;
+  for (let i = 0; i < s.length; i++) if (inClass(cls, s.charCodeAt(i))) total++;
+  let hide = total - keep;
+  if (hide <= 0) return s;
+  let cut = 0;
+  while (hide > 0) if (inClass(cls, s.charCodeAt(cut++))) hide--;
+  return s.slice(0, cut).replace(cls, '*') + s.slice(cut);
+}
+
+const DIGITS = /[0-9]/g;
+const UPPER_OR_DIGITS = /[0-9A-Z]/g;
+function inClass(cls: RegExp, c: number): boolean {
+  return (c >= 48 && c <= 57) || (cls === UPPER_OR_DIGITS && c >= 65 && c <= 90);
 }
 
 function maskIp(s: string, sep: string, cls: RegExp): string {
@@ -49,11 +53,11 @@ export function maskValue(style: MaskStyle, raw: string, keep = 0): string {
   const v = normalize(raw);
   switch (style) {
     case 'digits4':
-      return ascii(maskAllBut(v, 4, isDigit));
+      return ascii(maskAllBut(v, 4, DIGITS));
     case 'phone':
-      return ascii(maskAllBut(v, 2, isDigit));
+      return ascii(maskAllBut(v, 2, DIGITS));
     case 'iban':
-      return ascii(v.slice(0, 2) + maskAllBut(v.slice(2), 4, isUpperOrDigit));
+      return ascii(v.slice(0, 2) + maskAllBut(v.slice(2), 4, UPPER_OR_DIGITS));
     case 'email': {
       const at = v.lastIndexOf('@');
       return ascii(v.slice(0, 1) + '***' + v.slice(at));
