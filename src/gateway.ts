@@ -269,7 +269,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ctx.issuedTokens = result.tokens;
     for (const t of result.tokens) void deps.vault?.put(ctx.identity!.session, t.token, t.value, TOKEN_TTL_MS);
     ctx.includeUsage = result.meta.includeUsage;
-    for (const f of ctx.findingSummary) metrics.findings.inc({ detector: f.detector, action: f.action }, f.count);
+    for (const f of ctx.findingSummary) metrics.findings.add([f.detector, f.action], f.count);
     ctx.maskedRequest = result.body;
     ctx.auditRequest = result.audit;
     return { upstreamBody: withUsageRequested(ctx, result.body), changed: result.changed };
@@ -385,7 +385,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const t = ctx.timings;
     const labels = { connection: ctx.route?.connection ?? 'none', route: ctx.route?.route ?? 'none', status: ctx.status ?? 0, decision: ctx.auditDecision ?? 'failed' };
     const connection = { connection: labels.connection };
-    metrics.requests.inc(labels);
+    metrics.requests.add([labels.connection, labels.route, labels.status, labels.decision]);
     metrics.duration.observe(connection, (t.totalMs ?? 0) / 1000);
     metrics.overhead.observe(connection, (t.overheadMs ?? 0) / 1000);
     if (ctx.stream && t.firstBytesMs !== undefined) {
@@ -400,12 +400,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const l = metrics.labels;
     const who = ctx.identity;
     // A routed request is counted under the model that ran (the target's), as it is priced.
-    const base: Record<string, string> = { model: l.model(ctx.routing?.model ?? ctx.model ?? 'none'), group: l.group(who?.groups[0] ?? 'none') };
-    if (l.job) base.job = l.job(who?.job ?? 'none');
-    if (u.input) metrics.tokens.inc({ ...base, direction: 'input' }, u.input);
-    if (u.output) metrics.tokens.inc({ ...base, direction: 'output' }, u.output);
-    if (u.cachedInput) metrics.tokens.inc({ ...base, direction: 'cached_input' }, u.cachedInput);
-    if (ctx.cost) metrics.spend.inc(base, ctx.cost.amount);
+    // Label values in the order the counters were declared with (metrics.ts): model, group, [job], direction.
+    const model = l.model(ctx.routing?.model ?? ctx.model ?? 'none');
+    const group = l.group(who?.groups[0] ?? 'none');
+    const base = l.job ? [model, group, l.job(who?.job ?? 'none')] : [model, group];
+    if (u.input) metrics.tokens.add([...base, 'input'], u.input);
+    if (u.output) metrics.tokens.add([...base, 'output'], u.output);
+    if (u.cachedInput) metrics.tokens.add([...base, 'cached_input'], u.cachedInput);
+    if (ctx.cost) metrics.spend.add(base, ctx.cost.amount);
   }
 
   return gw;

@@ -25,6 +25,28 @@ describe('metrics', () => {
     expect(parsed?.metrics.find((s) => s.labels?.route === 'we"ird\\\n')?.value).toBe('1');
   });
 
+  it('adds hot-path increments to the same series when collected (exposition and snapshot), refusing none that inc would accept', async () => {
+    const m = createMetrics();
+    m.requests.add(['c', 'chat', 200, 'allowed']);
+    m.requests.add(['c', 'chat', 200, 'allowed'], 2);
+    m.requests.inc({ connection: 'c', route: 'chat', status: 200, decision: 'allowed' });
+    m.spend.add(['gpt-4o', 'analysts'], 0); // a free model still has its series
+    m.findings.add(['card', 'mask'], -1); // a counter never decreases: dropped, not thrown at the next scrape
+    m.findings.add(['card', 'mask'], Number.NaN);
+    let text = await m.render();
+    expect(text).toContain('sluice_requests_total{connection="c",route="chat",status="200",decision="allowed"} 4');
+    expect(text).toContain('sluice_spend_total{model="gpt-4o",group="analysts"} 0');
+    expect(text).not.toContain('sluice_findings_total{');
+    m.tokens.add(['gpt-4o', 'analysts', 'input'], 10);
+    m.requests.add(['c', 'chat', 200, 'allowed']);
+    const merged = await mergeMetrics([await m.snapshot()]);
+    expect(merged).toContain('sluice_requests_total{connection="c",route="chat",status="200",decision="allowed"} 5');
+    expect(merged).toContain('sluice_tokens_total{model="gpt-4o",group="analysts",direction="input"} 10');
+    text = await m.render();
+    expect(text).toContain('sluice_requests_total{connection="c",route="chat",status="200",decision="allowed"} 5');
+    expect(() => m.requests.add(['c', 'chat'])).toThrow(/takes 4 label values/);
+  });
+
   it('exports named gauges read at scrape time, and process metrics only when asked', async () => {
     const m = createMetrics();
     let inFlight = 3;
