@@ -21,8 +21,24 @@ export function createProfiler(opts: { secret: string }): Profiler {
     throw new SluiceError('SLUICE_INTERNAL', 'profile secret must be at least 16 bytes of hex');
   }
   const cache = new WeakMap<Policy, Map<string, InspectionProfile>>();
+  // The same caller asks on every request: remember its profile by who it is and where it goes, so the hot path is
+  // one key and one lookup instead of matching every rule (issue 13 §2). The key is length-prefixed, so no subject,
+  // job or group spelling can make two callers share it.
+  const byCaller = new WeakMap<Policy, Map<string, InspectionProfile>>();
 
   function profileFor(policy: Policy, identity: Identity | undefined, connection: string): InspectionProfile {
+    const key = callerKey(identity, connection);
+    let mine = byCaller.get(policy);
+    if (!mine) byCaller.set(policy, (mine = new Map()));
+    const known = mine.get(key);
+    if (known) return known;
+    const profile = profileOfRules(policy, identity, connection);
+    if (mine.size >= MAX_CACHED_PER_POLICY) mine.clear();
+    mine.set(key, profile);
+    return profile;
+  }
+
+  function profileOfRules(policy: Policy, identity: Identity | undefined, connection: string): InspectionProfile {
     const rules = identity ? applicableRules(policy, identity, connection) : [];
     const cacheKey = rules.map((r) => r.id).join('\0');
     let perPolicy = cache.get(policy);
@@ -36,6 +52,13 @@ export function createProfiler(opts: { secret: string }): Profiler {
   }
 
   return { profileFor };
+}
+
+function callerKey(who: Identity | undefined, connection: string): string {
+  if (!who) return `-${connection.length}:${connection}`;
+  let key = `${who.subject.length}:${who.subject}${who.job === undefined ? '-' : `${who.job.length}:${who.job}`}${who.groups.length}|`;
+  for (const g of who.groups) key += `${g.length}:${g}`;
+  return `${key}${connection.length}:${connection}`;
 }
 
 export function buildProfile(policy: Policy, rules: readonly CompiledRule[], secret: string): InspectionProfile {

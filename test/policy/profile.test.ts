@@ -88,6 +88,28 @@ describe('profileFor', () => {
     expect(() => createProfiler({ secret: 'short' })).toThrow(/at least 16 bytes of hex/);
   });
 
+  it('remembers a caller\'s profile per policy, and no spelling of subject, job or groups borrows another caller\'s', () => {
+    const { profileFor: fresh } = createProfiler({ secret: SECRET });
+    const analyst = fresh(policy, who('a', ['analysts']), 'openai');
+    expect(fresh(policy, who('a', ['analysts']), 'openai')).toBe(analyst);
+    // Joined with separators these would read alike; each must get the profile of its own rules.
+    const agent = fresh(policy, who('a', ['agents', 'x']), 'openai');
+    expect(agent.key).not.toBe(analyst.key);
+    expect(fresh(policy, who('a', ['analysts\u0000agents']), 'openai').builtins).not.toEqual(analyst.builtins);
+    expect(fresh(policy, who('a', ['agents']), 'openai').key).toBe(fresh(policy, who('b', ['agents']), 'openai').key);
+    expect(fresh(policy, who('a', ['analysts']), 'other').key).not.toBe(analyst.key);
+    // A reloaded policy is another object: its callers' profiles are computed from it.
+    const reloaded = policyFrom(`
+version: 1
+rules:
+  - id: analysts
+    match: { groups: [analysts] }
+    connections: [openai]
+    detectors: { card: redact }
+`);
+    expect(fresh(reloaded, who('a', ['analysts']), 'openai').builtins).toContainEqual({ id: 'card', action: 'redact' });
+  });
+
   it('profiles survive structured cloning (they are sent to workers)', () => {
     const p = profileFor(policy, who('g', ['agents']), 'openai');
     expect(structuredClone(p)).toEqual(p);
