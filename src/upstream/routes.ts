@@ -63,8 +63,16 @@ export function createRouter(connections: readonly ConnectionConfig[]): Router {
     return { conn, rest: after.slice(3) };
   }
 
+  // Matches of fixed paths without a query (nearly every request), built once: a finite set (connections × routes),
+  // frozen because every request shares them. Paths with a parameter (`/models/*`) are resolved each time.
+  const fixed = new Map<string, RouteMatch>();
+
   return {
     resolve(method, path, query) {
+      if (query === '') {
+        const known = fixed.get(`${method} ${path}`);
+        if (known !== undefined) return known;
+      }
       // Forwarded verbatim, so only what a valid request-target may carry (RFC 3986 characters, percent-encoded).
       if (!QUERY_RE.test(query)) throw new SluiceError('SLUICE_BAD_REQUEST', 'Query string contains characters that must be percent-encoded');
       const { conn, rest } = split(path);
@@ -77,7 +85,9 @@ export function createRouter(connections: readonly ConnectionConfig[]): Router {
           headers: { allow: specs.map((s) => s.method).join(', ') },
         });
       }
-      return { connection: conn.name, provider: conn.provider, route: spec.route, upstreamPath: rest, query, method, inspect: spec.inspect };
+      const match: RouteMatch = { connection: conn.name, provider: conn.provider, route: spec.route, upstreamPath: rest, query, method, inspect: spec.inspect };
+      if (query === '' && !spec.path.includes('*')) fixed.set(`${method} ${path}`, Object.freeze(match));
+      return match;
     },
     guessProvider(path, headers) {
       const { conn } = split(path);

@@ -25,6 +25,21 @@ describe('routing', () => {
     expect(router.resolve(method, path, '')).toMatchObject({ connection: conn, route, upstreamPath });
   });
 
+  it('shares one frozen match per fixed path and method; a query or a path parameter is resolved each time', () => {
+    const r = createRouter(config.connections);
+    const a = r.resolve('POST', '/v1/chat/completions', '');
+    expect(r.resolve('POST', '/v1/chat/completions', '')).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(r.resolve('POST', '/openai/v1/chat/completions', '')).not.toBe(a);
+    const q = r.resolve('POST', '/v1/chat/completions', 'api-version=1');
+    expect(q).toMatchObject({ route: 'chat.completions', query: 'api-version=1' });
+    expect(r.resolve('POST', '/v1/chat/completions', '')).toMatchObject({ query: '' });
+    const m = r.resolve('GET', '/v1/models/gpt-4o', '');
+    expect(r.resolve('GET', '/v1/models/gpt-4o', '')).not.toBe(m);
+    // A cached match never bypasses the method check.
+    expect(() => r.resolve('GET', '/v1/chat/completions', '')).toThrow(expect.objectContaining({ code: 'SLUICE_METHOD_NOT_ALLOWED' }));
+  });
+
   it.each([
     ['POST', '/v2/chat/completions', 'SLUICE_NOT_FOUND'],
     ['POST', '/claude/v1/chat/completions', 'SLUICE_NOT_FOUND'],
