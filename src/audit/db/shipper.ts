@@ -76,6 +76,9 @@ export function createShipper(o: ShipperOptions): Shipper {
   let lastRetention = 0;
   const days = new Set<string>();
   let avgLine = 2048;
+  /** What one batch reads, carved from one allocation reused batch after batch (readBuffer()). */
+  let arena = Buffer.allocUnsafeSlow(0);
+  let arenaUsed = 0;
   const counters = { shipped: 0, duplicates: 0, errors: 0 };
   let healthy = true;
   let lastError: string | undefined;
@@ -173,6 +176,8 @@ export function createShipper(o: ShipperOptions): Shipper {
 
   async function readBatch(c: Cursor): Promise<{ rows: ShipRow[]; cursor: Cursor }> {
     const rows: ShipRow[] = [];
+    // The previous batch's rows, which pointed into the arena, are in the database (or dropped with their error).
+    arenaUsed = 0;
     const limit = durable();
     let cur = { ...c };
     if (!cur.file) {
@@ -189,7 +194,7 @@ export function createShipper(o: ShipperOptions): Shipper {
         while (rows.length < o.batchMaxRecords && cur.offset < size && cur.next <= limit) {
           // Read about what the rest of the batch needs, not a fixed large chunk that is mostly read again later.
           want = Math.max(want, Math.min(READ_CHUNK, Math.ceil(avgLine * (o.batchMaxRecords - rows.length) * 1.25) + 4096));
-          const buf = Buffer.allocUnsafe(Math.min(want, size - cur.offset));
+          const buf = readBuffer(Math.min(want, size - cur.offset));
           const { bytesRead } = await fh.read(buf, 0, buf.length, cur.offset);
           let start = 0;
           let stop = false;
@@ -232,6 +237,21 @@ export function createShipper(o: ShipperOptions): Shipper {
       if (!after) return { rows, cursor: cur };
       cur = { ...cur, file: after, offset: 0 };
     }
+  }
+
+  /**
+   * A fresh multi-megabyte buffer per batch made the garbage collector a large part of the shipper's CPU. A batch's
+   * rows point into its buffers until they are inserted, so a batch never reuses what an earlier read of it returned.
+   */
+  function readBuffer(n: number): Buffer {
+    if (arenaUsed + n > arena.length) {
+      // Too small for this read: a new arena (what this batch already read into the old one stays valid).
+      arena = Buffer.allocUnsafeSlow(Math.max(2 * n, arena.length));
+      arenaUsed = 0;
+    }
+    const b = arena.subarray(arenaUsed, arenaUsed + n);
+    arenaUsed += n;
+    return b;
   }
 
   function countLines(buf: Buffer, end: number): number {
@@ -299,15 +319,28 @@ export function createShipper(o: ShipperOptions): Shipper {
     }
   }
 
-  /** The rows' lines, newline-separated (a line never holds a raw newline: JSON escapes it). */
+  /**
+   * The rows' lines, newline-separated (a line never holds a raw newline: JSON escapes it). Usually they are one run
+   * of the buffer they were read into, newlines included: that run itself, not a copy.
+   */
   function joinLines(rows: ShipRow[]): Buffer {
-    let size = rows.length - 1;
-    for (const r of rows) size += r.bytes.length;
+    const first = rows[0].bytes;
+    let end = first.byteOffset + first.length;
+    let size = first.length;
+    let contiguous = true;
+    const mem = new Uint8Array(first.buffer);
+    for (let i = 1; i < rows.length; i++) {
+      const b = rows[i].bytes;
+      size += 1 + b.length;
+      if (contiguous && b.buffer === first.buffer && b.byteOffset === end + 1 && mem[end] === NEWLINE) end = b.byteOffset + b.length;
+      else contiguous = false;
+    }
+    if (contiguous) return Buffer.from(first.buffer, first.byteOffset, size);
     const out = Buffer.allocUnsafe(size);
     let at = 0;
-    for (const r of rows) {
-      if (at > 0) out[at++] = NEWLINE;
-      at += r.bytes.copy(out, at);
+    for (let i = 0; i < rows.length; i++) {
+      if (i > 0) out[at++] = NEWLINE;
+      at += rows[i].bytes.copy(out, at);
     }
     return out;
   }
