@@ -32,6 +32,8 @@ const OptionsSchema = v.object({
   onHealth: opt(v.custom<(healthy: boolean, err?: { code?: string; message: string }) => void>((x) => typeof x === 'function', 'expected a function')),
   /** Each synced batch's write + fdatasync seconds (metrics). */
   onSync: opt(v.custom<(seconds: number) => void>((x) => typeof x === 'function', 'expected a function')),
+  /** The new durableSeq each time more records are durable (the PostgreSQL shipper follows it). */
+  onDurable: opt(v.custom<(durableSeq: number) => void>((x) => typeof x === 'function', 'expected a function')),
 });
 
 export type AuditWriterOptions = v.InferOutput<typeof OptionsSchema>;

@@ -15,6 +15,8 @@ export interface SinkOptions {
   onHealth?(healthy: boolean, err?: { code?: string; message: string }): void;
   /** A batch was written and synced: seconds from its first write to the end of its fdatasync (metrics). */
   onSync?(seconds: number): void;
+  /** More lines are durable (written and synced): what a shipper may copy elsewhere grew. */
+  onDurable?(): void;
 }
 
 export interface Sink {
@@ -116,8 +118,10 @@ export function createSink(opts: SinkOptions): Sink {
         await handle.datasync();
         opts.onSync?.((performance.now() - t0) / 1000);
       }
+      const grew = target > durable;
       durable = target;
       settle();
+      if (grew) opts.onDurable?.();
       if (!healthy) {
         healthy = true;
         lastError = undefined;

@@ -61,6 +61,7 @@ export function createAuditWriter(cfg: AuditWriterConfig): AuditWriter {
       cfg.onHealth?.(healthy, err);
     },
     onSync: cfg.onSync,
+    ...(cfg.onDurable ? { onDurable: () => cfg.onDurable!(tail.seq + sink.durableLines) } : {}),
   });
   let seq = tail.seq;
   let prev = tail.hash;
