@@ -71,6 +71,8 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger, metrics?: Metr
     maxPendingBytes: cfg.maxPendingBytes,
     logger: log,
     ...(metrics ? { onSync: (seconds: number) => metrics.auditSync.observe(seconds) } : {}),
+    // The database sink follows what is durable, not what is appended.
+    onDurable: () => db?.notify(),
     onHealth: (healthy) => {
       if (refuse) for (const cb of refusingListeners) cb(!healthy);
     },
@@ -117,7 +119,6 @@ export function createAuditStep(cfg: AuditConfig, logger: Logger, metrics?: Metr
     }
     // Dropped (backlog full while the disk fails): no record will ever exist for this exchange.
     if (seq < 0) return lost(ctx);
-    db?.notify();
     // `always`: the client sees the end of a response only once its record is on disk (no loss window).
     if (strict) return writer.flush().catch((err: unknown) => lost(ctx, err));
     return undefined;

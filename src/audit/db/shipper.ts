@@ -24,6 +24,8 @@ export interface ShipperOptions {
   durableSeq?: () => number;
   logger: AuditLogger;
   retryMs?: number;
+  /** After every turn of the loop (a batch, an idle look, a failure): the stats may have changed. */
+  onProgress?: () => void;
 }
 
 export interface ShipperStats {
@@ -34,6 +36,8 @@ export interface ShipperStats {
   lagRecords: number;
   /** Seconds since the database last held every durable record (0 while it does). */
   lagSeconds: number;
+  /** When it last did (ms since the epoch). */
+  caughtUpAt: number;
   shipped: number;
   /** Records the database already had (a retry after a lost reply, or two shippers on one folder). */
   duplicates: number;
@@ -100,9 +104,11 @@ export function createShipper(o: ShipperOptions): Shipper {
         const lag = durable() - shippedSeq;
         if (batch.rows.length === 0 || lag <= 0 || !o.durableSeq) caughtUp(batch.rows.length === 0);
         // A full batch waiting: send it now; otherwise let more records gather for up to batchMaxMs.
+        o.onProgress?.();
         if (batch.rows.length < o.batchMaxRecords) await sleep(batch.rows.length === 0 && drains.length === 0 ? o.batchMaxMs : Math.min(o.batchMaxMs, 5));
       } catch (err) {
         failed(err);
+        o.onProgress?.();
         await sleep(o.retryMs ?? 1000);
       }
     }
@@ -395,6 +401,7 @@ export function createShipper(o: ShipperOptions): Shipper {
         shippedSeq,
         lagRecords,
         lagSeconds: lagRecords > 0 ? Math.round((Date.now() - caughtUpAt) / 100) / 10 : 0,
+        caughtUpAt,
         ...counters,
         healthy,
         lastError,

@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AuditLogger } from '../config.js';
 import { createPool, redactUrl, requireSchema } from './pg.js';
-import { createShipper, type Shipper, type ShipperStats } from './shipper.js';
+import type { Shipper, ShipperStats } from './shipper.js';
+import { startShipperThread } from './shipper-thread.js';
 import { tableName } from './migrations.js';
 
 export interface PostgresSinkConfig {
@@ -27,7 +28,10 @@ export interface PostgresSink {
   close(): Promise<void>;
 }
 
-export async function createPostgresSink(cfg: PostgresSinkConfig, o: { dir: string; instance?: string; durableSeq: () => number; logger: AuditLogger }): Promise<PostgresSink> {
+export async function createPostgresSink(
+  cfg: PostgresSinkConfig,
+  o: { dir: string; instance?: string; durableSeq: () => number; logger: AuditLogger; workerFile?: string },
+): Promise<PostgresSink> {
   const table = tableName(cfg.table);
   const pool = createPool({ url: cfg.url, table, max: 2 });
   const instance = o.instance ?? instanceId(o.dir);
@@ -41,7 +45,9 @@ export async function createPostgresSink(cfg: PostgresSinkConfig, o: { dir: stri
     }
     o.logger.error({ db: redactUrl(cfg.url), err: (err as Error).message }, 'audit db: not reachable at start; records are kept in the files and shipped once it is');
   }
-  const shipper: Shipper = createShipper({ pool, instance, dir: o.dir, ...cfg, table, durableSeq: o.durableSeq, logger: o.logger });
+  // The shipper runs on its own thread with its own connections; this pool only checked the schema.
+  await pool.end();
+  const shipper: Shipper = startShipperThread({ ...cfg, instance, dir: o.dir, table, durableSeq: o.durableSeq, logger: o.logger, ...(o.workerFile ? { workerFile: o.workerFile } : {}) });
   o.logger.info({ db: redactUrl(cfg.url), table, instance }, 'audit db: shipping records');
   return {
     notify: () => shipper.notify(),
@@ -58,7 +64,6 @@ export async function createPostgresSink(cfg: PostgresSinkConfig, o: { dir: stri
       // A last batch on a clean stop, bounded: what is left is shipped on the next start.
       await shipper.drain(5_000).catch(() => undefined);
       await shipper.close();
-      await pool.end();
     },
   };
 }
