@@ -6,7 +6,7 @@
 import { createServer, connect } from 'node:net';
 import { poolFor, postChat, warmUp } from './client.js';
 import { chatBodies } from './payload.js';
-import { cpuSecondsOf } from './procs.js';
+import { cpuSecondsOf, mainThreadCpuSecondsOf } from './procs.js';
 import { sluiceTarget } from './targets.js';
 import { createPool, migrate } from '../../dist/audit/db/pg.js';
 
@@ -96,6 +96,7 @@ export async function auditStorePhase({ url, files, token, requests = 5000, repe
     const store = targets[0];
     const bodies = chatBodies();
     const us = new Map(targets.map((t) => [t.name, []]));
+    const mainUs = new Map(targets.map((t) => [t.name, []]));
     let scrapes = 1;
     for (let round = 0; round < repeat; round++) {
       // Alternate which goes first: later runs are faster (JIT, caches), which would otherwise favour one side.
@@ -104,6 +105,7 @@ export async function auditStorePhase({ url, files, token, requests = 5000, repe
         await warmUp(pool, t, bodies, { requests: 300, concurrency: Math.min(connections, 16) });
         if (t === store) await caughtUp(t, 60_000, 100);
         const cpu0 = cpuSecondsOf(t.proc.pid);
+        const main0 = mainThreadCpuSecondsOf(t.proc.pid);
         const r = await run(pool, t, bodies, requests, connections);
         // The shipper works after the responses: its CPU counts once the store holds every record (the last
         // group commit first, so the newest records count as lag). The file-only process gets as many /metrics
@@ -112,10 +114,12 @@ export async function auditStorePhase({ url, files, token, requests = 5000, repe
         if (t === store) scrapes = (await caughtUp(t, 60_000, 100)).scrapes;
         else for (let i = 0; i < scrapes; i++) await metric(t, 'sluice_requests_in_flight');
         const cpu = cpuSecondsOf(t.proc.pid) - cpu0;
+        const main = mainThreadCpuSecondsOf(t.proc.pid) - main0;
         await pool.close();
         if (r.failed > 0) throw new Error(`${t.name}: ${r.failed} of ${requests} requests failed`);
         us.get(t.name).push((cpu * 1e6) / r.ok);
-        log(`  round ${round + 1} ${t.name.padEnd(14)} ${((cpu * 1e6) / r.ok).toFixed(0).padStart(5)} µs/request`);
+        mainUs.get(t.name).push((main * 1e6) / r.ok);
+        log(`  round ${round + 1} ${t.name.padEnd(14)} ${((cpu * 1e6) / r.ok).toFixed(0).padStart(5)} µs/request (main thread ${((main * 1e6) / r.ok).toFixed(0)})`);
       }
     }
 
@@ -140,16 +144,21 @@ export async function auditStorePhase({ url, files, token, requests = 5000, repe
     const storeUs = median(us.get('file+postgres'));
     // Each round measures both back to back: the median of the rounds' differences shrugs off a noisy round.
     const cost = median(us.get('file').map((f, i) => us.get('file+postgres')[i] - f));
+    // The main thread owns approvals and the audit chain: what the store costs it, apart from the other threads.
+    const mainCost = median(mainUs.get('file').map((f, i) => mainUs.get('file+postgres')[i] - f));
     const result = {
       requests, repeat, connections,
       fileUsPerRequest: fileUs,
       storeUsPerRequest: storeUs,
       costUsPerRequest: cost,
+      mainThreadCostUsPerRequest: mainCost,
       rounds: Object.fromEntries(us),
+      mainThreadRounds: Object.fromEntries(mainUs),
       lineBytes,
       catchUp: { served: during.ok, failed: during.failed, backlog, shipped, seconds, recordsPerSecond: shipped / Math.max(seconds, 1e-3) },
     };
     log(`  audit store cost ${result.costUsPerRequest.toFixed(0)} µs/request (median of ${repeat} rounds' differences; file ${fileUs.toFixed(0)}, file+postgres ${storeUs.toFixed(0)} µs/request)`);
+    log(`  on the main thread ${mainCost.toFixed(0)} µs/request (median of the rounds' differences; file ${median(mainUs.get('file')).toFixed(0)}, file+postgres ${median(mainUs.get('file+postgres')).toFixed(0)} µs/request)`);
     log(`  catch-up: ${shipped} records in ${seconds.toFixed(2)} s after the outage = ${Math.round(result.catchUp.recordsPerSecond)} records/s (${during.ok} requests served meanwhile, ${during.failed} failed; records of ${Math.round(lineBytes)} bytes on average)`);
     return result;
   } finally {
