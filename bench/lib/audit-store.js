@@ -6,7 +6,7 @@
 import { createServer, connect } from 'node:net';
 import { poolFor, postChat, warmUp } from './client.js';
 import { chatBodies } from './payload.js';
-import { cpuSecondsOf, mainThreadCpuSecondsOf } from './procs.js';
+import { cpuSecondsByThread, cpuSecondsOf } from './procs.js';
 import { sluiceTarget } from './targets.js';
 import { createPool, migrate } from '../../dist/audit/db/pg.js';
 
@@ -105,7 +105,7 @@ export async function auditStorePhase({ url, files, token, requests = 5000, repe
         await warmUp(pool, t, bodies, { requests: 300, concurrency: Math.min(connections, 16) });
         if (t === store) await caughtUp(t, 60_000, 100);
         const cpu0 = cpuSecondsOf(t.proc.pid);
-        const main0 = mainThreadCpuSecondsOf(t.proc.pid);
+        const main0 = cpuSecondsByThread(t.proc.pid).main;
         const r = await run(pool, t, bodies, requests, connections);
         // The shipper works after the responses: its CPU counts once the store holds every record (the last
         // group commit first, so the newest records count as lag). The file-only process gets as many /metrics
@@ -114,7 +114,7 @@ export async function auditStorePhase({ url, files, token, requests = 5000, repe
         if (t === store) scrapes = (await caughtUp(t, 60_000, 100)).scrapes;
         else for (let i = 0; i < scrapes; i++) await metric(t, 'sluice_requests_in_flight');
         const cpu = cpuSecondsOf(t.proc.pid) - cpu0;
-        const main = mainThreadCpuSecondsOf(t.proc.pid) - main0;
+        const main = cpuSecondsByThread(t.proc.pid).main - main0;
         await pool.close();
         if (r.failed > 0) throw new Error(`${t.name}: ${r.failed} of ${requests} requests failed`);
         us.get(t.name).push((cpu * 1e6) / r.ok);

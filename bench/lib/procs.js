@@ -115,18 +115,10 @@ export function rssOf(pid) {
 let clockTicks;
 /** User + system CPU seconds of a process and all its threads, from /proc (Linux); null elsewhere or when gone. */
 export function cpuSecondsOf(pid) {
-  return pid ? cpuOfStat(`/proc/${pid}/stat`) : null;
-}
-
-/** The same for the process's main thread alone (Node's main event loop: its thread id is the pid). */
-export function mainThreadCpuSecondsOf(pid) {
-  return pid ? cpuOfStat(`/proc/${pid}/task/${pid}/stat`) : null;
-}
-
-function cpuOfStat(path) {
+  if (!pid) return null;
   try {
     // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
-    const stat = readFileSync(path, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
     return (Number(f[11]) + Number(f[12])) / clockTicks;
