@@ -79,7 +79,9 @@ describe('the console reads the audit store', { timeout: 120_000 }, () => {
     const ops = await signIn(a.url, 'olga', ['secops']);
 
     // Replay on gw-a's console: gw-b's turns included, in the order they happened, each naming its instance.
-    const replay = await until(lead, '/sluice/console/sessions/sess-pay', (t) => t.includes('marker-a2') && t.includes('no refunds on b'));
+    // Each instance ships on its own schedule: wait for every turn (gw-b's held exchange is recorded after its
+    // approval record, and may reach the store a batch after gw-a's later turn).
+    const replay = await until(lead, '/sluice/console/sessions/sess-pay', (t) => t.includes('marker-a2') && t.includes('marker-b1') && t.includes('no refunds on b'));
     expect(replay.status).toBe(200);
     expect(replay.text).toContain('data-source="store"');
     const at = (s: string) => replay.text.indexOf(s);
