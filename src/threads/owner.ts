@@ -78,7 +78,8 @@ const RESTART_DELAY_MAX_MS = 30_000;
 
 export async function startHttpThreads(opts: HttpThreadsOptions): Promise<HttpThreads> {
   const { config, state, logger, metrics, count } = opts;
-  const file = opts.workerFile ?? distFile('threads/http-thread.js');
+  // $SLUICE_HTTP_THREAD_FILE: a wrapper around the thread entry, for tests of what the owner does when a thread dies.
+  const file = opts.workerFile ?? process.env.SLUICE_HTTP_THREAD_FILE ?? distFile('threads/http-thread.js');
   // uWS cannot share a socket it bound to port 0 between threads: choose the port first.
   const port = config.server.port === 0 ? await freePort(config.server.host) : config.server.port;
   const threadConfig: SluiceConfig = { ...config, server: { ...config.server, port }, inspection: { ...config.inspection, pool: shareOfPool(config.inspection.pool, count) } };

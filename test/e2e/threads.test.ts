@@ -1,9 +1,9 @@
 // server.threads: 2 — every HTTP thread serves the one port, and what must be one for the instance stays one:
 // quotas count once, tokens issued on one thread restore on another, a hold on one thread is released by a reviewer
 // call served by another, a policy reload reaches every thread, one audit chain, shutdown drains every thread.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startStack, REPO, type Stack } from '../helpers/stack.js';
@@ -181,6 +181,70 @@ describe('shutdown with threads', () => {
       await expect(request(`${stack.url}/healthz`, { reset: true })).rejects.toThrow();
     } finally {
       await stack.close();
+    }
+  });
+});
+
+describe('a thread that dies', () => {
+  it('is replaced: the port keeps serving meanwhile, the new thread serves, /readyz recovers, the chain verifies', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'sluice-dying-thread-')), 'died');
+    const saved = { file: process.env.SLUICE_HTTP_THREAD_FILE, marker: process.env.SLUICE_TEST_DIE_MARKER, engine: process.env.SLUICE_ENGINE };
+    process.env.SLUICE_HTTP_THREAD_FILE = join(REPO, 'test/fixtures/dying-http-thread.mjs');
+    process.env.SLUICE_TEST_DIE_MARKER = marker;
+    if (pinUws) delete process.env.SLUICE_ENGINE;
+    let stack: Stack | undefined;
+    try {
+      stack = await startStack({ config: { server: { threads: 2, ...(pinUws ? { engine: 'uws' as const } : {}) } } });
+      const s = stack;
+      const token = await s.token(['analysts'], 'phoenix');
+      // Before, through and after the death: fresh connections keep coming; each answers or fails fast, none hangs.
+      const statuses: Array<number | string> = [];
+      const until = Date.now() + 5000;
+      while (Date.now() < until) {
+        const r = await request(`${s.url}/v1/chat/completions`, {
+          method: 'POST',
+          reset: true,
+          headersTimeout: 5000,
+          bodyTimeout: 5000,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'still there?' }] }),
+        }).then(
+          async (res) => (await res.body.text(), res.statusCode),
+          (err: Error & { code?: string }) => err.code ?? err.message,
+        );
+        statuses.push(r);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      expect(existsSync(marker)).toBe(true); // thread 1 did die
+      // A request caught on the dying thread may fail at the socket; the rest were answered by thread 0 or the new 1.
+      expect(statuses.filter((x) => x === 200).length).toBeGreaterThan(statuses.length - 3);
+      expect(statuses.filter((x) => x !== 200 && typeof x === 'number')).toEqual([]);
+
+      // The replacement (1 s after the death) serves: both threads answer a burst of fresh connections.
+      let ready = await request(`${s.url}/readyz`, { reset: true }).then(async (r) => ({ status: r.statusCode, body: (await r.body.json()) as { checks: Record<string, { ok: boolean; detail?: string }> } }));
+      for (let i = 0; i < 100 && ready.body.checks.threads?.detail !== '2 HTTP threads serving'; i++) {
+        await new Promise((res) => setTimeout(res, 50));
+        ready = await request(`${s.url}/readyz`, { reset: true }).then(async (r) => ({ status: r.statusCode, body: (await r.body.json()) as { checks: Record<string, { ok: boolean; detail?: string }> } }));
+      }
+      expect(ready.status).toBe(200);
+      expect(ready.body.checks.threads).toEqual({ ok: true, detail: '2 HTTP threads serving' });
+      const before = threadRequests(await metricsOf(s));
+      const burst = await inParallel(40, 8, () => chat(s, token, 'after the replacement').then((r) => r.status));
+      expect(burst.every((x) => x === 200)).toBe(true);
+      const after = threadRequests(await metricsOf(s));
+      expect(after).toHaveLength(2);
+      expect(after[1]!).toBeGreaterThan(before[1] ?? 0);
+      expect(after[0]!).toBeGreaterThan(before[0] ?? 0);
+
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await verifyAuditLog({ dir: s.auditDir })).ok).toBe(true);
+    } finally {
+      for (const [k, v] of [['SLUICE_HTTP_THREAD_FILE', saved.file], ['SLUICE_TEST_DIE_MARKER', saved.marker], ['SLUICE_ENGINE', saved.engine]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await stack?.close();
+      rmSync(dirname(marker), { recursive: true, force: true });
     }
   });
 });
