@@ -12,6 +12,7 @@ import type { AdminRoutes, ReadinessCheck, ApprovalStep, AuditStep, Authenticate
 import type { InspectionProfile } from './inspect/api.js';
 import type { TokenVault } from './inspect/vault.js';
 import type { ProviderKind } from './types.js';
+export type { Check } from './operations.js';
 import type { RoutingStep } from './routing/step.js';
 import type { RoutePlan } from './routing/router.js';
 import { createContext, type RequestContext } from './context.js';
@@ -20,6 +21,7 @@ import { forward } from './upstream/forward.js';
 import { createRelaySink } from './upstream/relay.js';
 import { redactFreeText } from './audit/redact.js';
 import { assertRequestShape } from './inspect/shape.js';
+import { JSON_HEADERS, OPERATIONS, readinessReport, safeCheck, withRequestId, type Check } from './operations.js';
 
 export interface GatewayDeps {
   config: SluiceConfig;
@@ -53,7 +55,6 @@ export interface GatewayDeps {
   inFlightCell?: { cells: Int32Array; index: number };
 }
 
-export type Check = { ok: boolean; detail?: string };
 
 export interface Gateway {
   handle(x: ClientExchange): void;
@@ -68,8 +69,6 @@ export interface Gateway {
 
 const TOKEN_TTL_MS = 24 * 3600 * 1000;
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
-const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/json']];
-const OPERATIONS = new Set(['/healthz', '/readyz', '/metrics']);
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, logger, metrics, router, tracing } = deps;
@@ -133,75 +132,31 @@ export function createGateway(deps: GatewayDeps): Gateway {
       tracing?.end(ctx, ta, written);
       return written;
     };
-    // The body must be read from the first tick: uWS only delivers chunks to a registered onData.
-    let bodyPromise: Promise<Uint8Array> | undefined;
     try {
-      if (x.headerBytes > config.server.maxHeaderBytes) {
-        throw new SluiceError('SLUICE_HEADERS_TOO_LARGE', `Request headers exceed ${config.server.maxHeaderBytes} bytes`);
-      }
-      if (gw.draining) throw new SluiceError('SLUICE_SHUTTING_DOWN', 'Gateway is shutting down', { headers: { 'retry-after': '1' } });
-      // Fail closed while records cannot be made durable (audit.onFailure: refuse): nothing is inspected or forwarded.
-      if (deps.audit.refusing) throw new SluiceError('SLUICE_AUDIT_UNAVAILABLE', 'The audit trail cannot record exchanges right now; nothing was forwarded', { headers: { 'retry-after': '5' } });
-      bodyPromise = x.readBody();
+      admit(x);
+      // The body must be read from the first tick: uWS only delivers chunks to a registered onData.
+      const bodyPromise = x.readBody();
       bodyPromise.catch(() => undefined);
-
-      if (x.path.startsWith('/sluice/') && deps.admin) {
-        const body = await bodyPromise;
-        // Admin routes read their query (e.g. `?status=`) from the path.
-        const out = await deps.admin.handle(x.query ? { ...ctx, path: `${x.path}?${x.query}` } : ctx, body);
-        if (out) {
-          ctx.status = out.status;
-          if (out.body === undefined && 'raw' in out) x.respond(out.status, [['content-type', out.contentType], ['x-request-id', ctx.id], ...(out.headers ?? [])], out.raw);
-          else x.respond(out.status, [...JSON_HEADERS, ['x-request-id', ctx.id], ...(out.headers ?? [])], JSON.stringify(out.body));
-          audited = true; // operator API calls are audited by the admin routes themselves
-          ended();
-          return;
-        }
+      if (x.path.startsWith('/sluice/') && deps.admin && (await serveAdmin(x, ctx, bodyPromise))) {
+        audited = true; // operator API calls are audited by the admin routes themselves
+        ended();
+        return;
       }
-
       if (tracing) tracing.begin(ctx);
       provider = router.guessProvider(x.path, x.headers);
       const route = router.resolve(x.method, x.path, x.query);
       ctx.route = route;
       provider = route.provider;
 
-      const t0 = performance.now();
-      ctx.identity = await deps.auth.authenticate(x.headers, x.remoteAddress);
-      ctx.timings.authMs = performance.now() - t0;
-      tracing?.step(ctx, 'sluice.authenticate', t0, t0 + ctx.timings.authMs);
-      const profile = deps.policy.profileFor(ctx.identity, route.connection);
-      ctx.profile = profile;
-      const justification = x.headers['x-sluice-justification'];
-      // Free text from the caller that ends up in the audit trail and in front of reviewers: redact data in it.
-      if (justification) ctx.justification = redactFreeText(justification.slice(0, 1024), profile, ctx.identity.session);
+      const profile = await authenticate(x, ctx, route.connection);
       const body = await bodyPromise;
       const bodyBytes = body.byteLength; // the pool may take (transfer) the buffer
       const { upstreamBody, changed } = await inspectRequest(ctx, profile, body);
-
-      const tp = tracing ? performance.now() : 0;
-      const verdict = await deps.policy.decide(ctx);
-      tracing?.step(ctx, 'sluice.policy', tp, performance.now(), { 'sluice.decision': verdict.outcome });
-      ctx.decision = verdict;
-      if (verdict.maxBodyBytes !== undefined && bodyBytes > verdict.maxBodyBytes) {
-        throw new SluiceError('SLUICE_BODY_TOO_LARGE', `Request body exceeds ${verdict.maxBodyBytes} bytes allowed for this caller`);
-      }
+      const verdict = await decide(ctx, bodyBytes);
       // Policy decided on the logical model; the plan keeps only the targets it also allows (resolved model).
       const plan = deps.routing?.plan(ctx, verdict);
-      if (verdict.outcome === 'approve') {
-        if (!deps.approvals) throw new SluiceError('SLUICE_APPROVAL_REQUIRED', 'This request needs approval and no approval service is configured');
-        const ta = performance.now();
-        ctx.auditDecision = 'held';
-        held++;
-        try {
-          await deps.approvals.await(ctx, verdict, (cb) => x.onAbort(cb));
-        } finally {
-          // Denied, timed out or cancelled holds waited for a reviewer too: never Sluice's own time.
-          ctx.timings.approvalMs = performance.now() - ta;
-          held--;
-          tracing?.step(ctx, 'sluice.approval_wait', ta, ta + ctx.timings.approvalMs, { 'sluice.approval.mode': verdict.approval?.mode ?? 'hold' });
-        }
-        ctx.auditDecision = 'approved';
-      } else if (verdict.outcome === 'block') {
+      if (verdict.outcome === 'approve') await holdForApproval(x, ctx, verdict);
+      else if (verdict.outcome === 'block') {
         throw new SluiceError('SLUICE_POLICY_BLOCKED', verdict.reason ?? `Blocked by policy rule ${verdict.rules[0] ?? ''}`.trim());
       }
       if (x.aborted) {
@@ -210,31 +165,101 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
       ctx.auditDecision ??= changed ? 'masked' : 'allowed';
       // A shared vault is read once per exchange, so restoring tokens in the stream never waits on the network.
-      if (verdict.restoreTokens && deps.vault?.preload) ctx.sessionTokens = await deps.vault.preload(ctx.identity.session);
+      if (verdict.restoreTokens && deps.vault?.preload) ctx.sessionTokens = await deps.vault.preload(ctx.identity!.session);
       relay(x, ctx, profile, verdict, upstreamBody, audit, plan);
     } catch (err) {
-      const e = toSluiceError(err);
-      ctx.error = e;
-      ctx.status = e.status;
-      if (e.source === 'internal' && e.code === 'SLUICE_INTERNAL') logger.error({ reqId: ctx.id, err: e.cause }, 'internal error');
-      if (e.code.startsWith('SLUICE_AUTH_')) metrics.authFailures.inc({ code: e.code });
-      else if (e.code === 'SLUICE_QUOTA_EXCEEDED') metrics.quotaRefusals.inc();
-      ctx.auditDecision ??= decisionForError(e);
-      // A ticket's first answer leaves the request held (pending review); any other failure while held is a denial.
-      // A held client that leaves stays `held` (its approval waits for a retry to join it).
-      if (ctx.auditDecision === 'held' && e.code !== 'SLUICE_APPROVAL_REQUIRED' && e.code !== 'SLUICE_CLIENT_ABORTED') ctx.auditDecision = 'denied';
-      if (x.aborted) ctx.clientAborted = true;
-      // A draining gateway closes; any other early answer lets the exchange consume the rest of the body (or
-      // linger) so the client can read it.
-      const close = e.code === 'SLUICE_SHUTTING_DOWN';
-      let answer = e;
-      try {
-        await audit();
-      } catch (auditErr) {
-        answer = toSluiceError(auditErr);
-      }
-      respondError(x, ctx, provider, answer, close);
+      await refuse(x, ctx, provider, err, audit);
     }
+  }
+
+  /** Refusals before anything is read: oversized head, a draining gateway, an audit trail that cannot record. */
+  function admit(x: ClientExchange): void {
+    if (x.headerBytes > config.server.maxHeaderBytes) {
+      throw new SluiceError('SLUICE_HEADERS_TOO_LARGE', `Request headers exceed ${config.server.maxHeaderBytes} bytes`);
+    }
+    if (gw.draining) throw new SluiceError('SLUICE_SHUTTING_DOWN', 'Gateway is shutting down', { headers: { 'retry-after': '1' } });
+    // Fail closed while records cannot be made durable (audit.onFailure: refuse): nothing is inspected or forwarded.
+    if (deps.audit.refusing) throw new SluiceError('SLUICE_AUDIT_UNAVAILABLE', 'The audit trail cannot record exchanges right now; nothing was forwarded', { headers: { 'retry-after': '5' } });
+  }
+
+  /** `/sluice/*` operator and reviewer routes; false when none of them answers (the path is then an unknown route). */
+  async function serveAdmin(x: ClientExchange, ctx: RequestContext, bodyPromise: Promise<Uint8Array>): Promise<boolean> {
+    const body = await bodyPromise;
+    // Admin routes read their query (e.g. `?status=`) from the path.
+    const out = await deps.admin!.handle(x.query ? { ...ctx, path: `${x.path}?${x.query}` } : ctx, body);
+    if (!out) return false;
+    ctx.status = out.status;
+    if (out.body === undefined && 'raw' in out) x.respond(out.status, [['content-type', out.contentType], ['x-request-id', ctx.id], ...(out.headers ?? [])], out.raw);
+    else x.respond(out.status, [...JSON_HEADERS, ['x-request-id', ctx.id], ...(out.headers ?? [])], JSON.stringify(out.body));
+    return true;
+  }
+
+  /** Who is calling, and the inspection profile policy gives them on this connection. */
+  async function authenticate(x: ClientExchange, ctx: RequestContext, connection: string): Promise<InspectionProfile> {
+    const t0 = performance.now();
+    ctx.identity = await deps.auth.authenticate(x.headers, x.remoteAddress);
+    ctx.timings.authMs = performance.now() - t0;
+    tracing?.step(ctx, 'sluice.authenticate', t0, t0 + ctx.timings.authMs);
+    const profile = deps.policy.profileFor(ctx.identity, connection);
+    ctx.profile = profile;
+    const justification = x.headers['x-sluice-justification'];
+    // Free text from the caller that ends up in the audit trail and in front of reviewers: redact data in it.
+    if (justification) ctx.justification = redactFreeText(justification.slice(0, 1024), profile, ctx.identity.session);
+    return profile;
+  }
+
+  /** Policy's verdict on the inspected request, and the caller's body-size limit. */
+  async function decide(ctx: RequestContext, bodyBytes: number): Promise<Verdict> {
+    const tp = tracing ? performance.now() : 0;
+    const verdict = await deps.policy.decide(ctx);
+    tracing?.step(ctx, 'sluice.policy', tp, performance.now(), { 'sluice.decision': verdict.outcome });
+    ctx.decision = verdict;
+    if (verdict.maxBodyBytes !== undefined && bodyBytes > verdict.maxBodyBytes) {
+      throw new SluiceError('SLUICE_BODY_TOO_LARGE', `Request body exceeds ${verdict.maxBodyBytes} bytes allowed for this caller`);
+    }
+    return verdict;
+  }
+
+  /** Holds the request until a reviewer decides (throws when denied, timed out or cancelled). */
+  async function holdForApproval(x: ClientExchange, ctx: RequestContext, verdict: Verdict): Promise<void> {
+    if (!deps.approvals) throw new SluiceError('SLUICE_APPROVAL_REQUIRED', 'This request needs approval and no approval service is configured');
+    const ta = performance.now();
+    ctx.auditDecision = 'held';
+    held++;
+    try {
+      await deps.approvals.await(ctx, verdict, (cb) => x.onAbort(cb));
+    } finally {
+      // Denied, timed out or cancelled holds waited for a reviewer too: never Sluice's own time.
+      ctx.timings.approvalMs = performance.now() - ta;
+      held--;
+      tracing?.step(ctx, 'sluice.approval_wait', ta, ta + ctx.timings.approvalMs, { 'sluice.approval.mode': verdict.approval?.mode ?? 'hold' });
+    }
+    ctx.auditDecision = 'approved';
+  }
+
+  /** Any failure before the relay: record it, audit the exchange, answer in the provider's error shape. */
+  async function refuse(x: ClientExchange, ctx: RequestContext, provider: ProviderKind, err: unknown, audit: () => Promise<void> | undefined): Promise<void> {
+    const e = toSluiceError(err);
+    ctx.error = e;
+    ctx.status = e.status;
+    if (e.source === 'internal' && e.code === 'SLUICE_INTERNAL') logger.error({ reqId: ctx.id, err: e.cause }, 'internal error');
+    if (e.code.startsWith('SLUICE_AUTH_')) metrics.authFailures.inc({ code: e.code });
+    else if (e.code === 'SLUICE_QUOTA_EXCEEDED') metrics.quotaRefusals.inc();
+    ctx.auditDecision ??= decisionForError(e);
+    // A ticket's first answer leaves the request held (pending review); any other failure while held is a denial.
+    // A held client that leaves stays `held` (its approval waits for a retry to join it).
+    if (ctx.auditDecision === 'held' && e.code !== 'SLUICE_APPROVAL_REQUIRED' && e.code !== 'SLUICE_CLIENT_ABORTED') ctx.auditDecision = 'denied';
+    if (x.aborted) ctx.clientAborted = true;
+    // A draining gateway closes; any other early answer lets the exchange consume the rest of the body (or
+    // linger) so the client can read it.
+    const close = e.code === 'SLUICE_SHUTTING_DOWN';
+    let answer = e;
+    try {
+      await audit();
+    } catch (auditErr) {
+      answer = toSluiceError(auditErr);
+    }
+    respondError(x, ctx, provider, answer, close);
   }
 
   async function inspectRequest(ctx: RequestContext, profile: InspectionProfile, body: Uint8Array): Promise<{ upstreamBody: Uint8Array; changed: boolean }> {
@@ -431,49 +456,6 @@ function withUsageRequested(ctx: RequestContext, body: Uint8Array): Uint8Array {
 
 
 /** The /readyz answer for a set of named checks: ready only when every one is ok. */
-export function readinessReport(checks: Record<string, Check>): { status: number; contentType: string; body: string } {
-  const ready = Object.values(checks).every((c) => c.ok);
-  return { status: ready ? 200 : 503, contentType: 'application/json', body: JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }) };
-}
-
-/**
- * The admin listener's handler on the main thread while HTTP threads serve the traffic (`server.admin` with
- * `server.threads` > 1): /readyz and /metrics come from the owner, which assembles them from every thread.
- */
-export function adminHandler(answer: (path: '/readyz' | '/metrics') => Promise<{ status: number; contentType: string; body: string }>): (x: ClientExchange) => void {
-  return function handleAdminExchange(x) {
-    const path = x.path;
-    if (path === '/healthz') return x.respond(200, JSON_HEADERS, '{"status":"ok"}');
-    const id = randomUUID();
-    if (path !== '/readyz' && path !== '/metrics') {
-      const e = new SluiceError('SLUICE_NOT_FOUND', `The admin listener serves ${[...OPERATIONS].join(', ')} only`);
-      return x.respond(e.status, [...JSON_HEADERS, ['x-request-id', id]], errorBody(e, 'openai'));
-    }
-    answer(path).then(
-      (out) => {
-        if (!x.aborted) x.respond(out.status, [['content-type', out.contentType], ['x-request-id', id]], path === '/readyz' ? withRequestId(out.body, id) : out.body);
-      },
-      (err: unknown) => {
-        const e = toSluiceError(err);
-        if (!x.aborted) x.respond(e.status, JSON_HEADERS, errorBody(e, 'openai'));
-      },
-    );
-  };
-}
-
-/** Appends the request id to a /readyz body (`{...}` → `{...,"requestId":"…"}`). */
-function withRequestId(body: string, id: string): string {
-  return `${body.slice(0, -1)},"requestId":${JSON.stringify(id)}}`;
-}
-
-export function safeCheck(c: ReadinessCheck): { ok: boolean; detail?: string } {
-  try {
-    return c.check();
-  } catch (err) {
-    return { ok: false, detail: `check failed: ${(err as Error).message}` };
-  }
-}
-
 function finishTimings(ctx: RequestContext): void {
   const t = ctx.timings;
   t.totalMs = performance.now() - t.start;

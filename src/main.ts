@@ -7,7 +7,7 @@ import type { SluiceConfig } from './config/schema.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
 import { chooseEngine, engineSupportsThreads, startFrontEnd, type EngineInfo, type FrontEnd } from './http/engine.js';
-import { adminHandler } from './gateway.js';
+import { adminHandler } from './operations.js';
 import type { Tracing } from './observe/tracing.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { withIssuer } from './auth/config.js';

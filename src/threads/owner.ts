@@ -15,7 +15,7 @@ import type { AuditRecordInput } from '../audit/record.js';
 import type { PolicySource } from '../policy/load.js';
 import type { EngineInfo } from '../http/engine.js';
 import type { RequestContext } from '../context.js';
-import { readinessReport, safeCheck, type Check } from '../gateway.js';
+import { readinessReport, safeCheck, type Check } from '../operations.js';
 import { SluiceError, toSluiceError } from '../errors.js';
 import { distFile } from '../paths.js';
 import { createChannel, type Channel } from './channel.js';
