@@ -12,7 +12,6 @@ import type { AdminRoutes, ReadinessCheck, ApprovalStep, AuditStep, Authenticate
 import type { InspectionProfile } from './inspect/api.js';
 import type { TokenVault } from './inspect/vault.js';
 import type { ProviderKind } from './types.js';
-export type { Check } from './operations.js';
 import type { RoutingStep } from './routing/step.js';
 import type { RoutePlan } from './routing/router.js';
 import { createContext, type RequestContext } from './context.js';

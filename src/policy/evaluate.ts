@@ -6,7 +6,7 @@ import type { Decision, FindingSummary, Identity } from '../types.js';
 import { anyGlob } from './glob.js';
 import { conditionHolds, type ConditionInput } from './conditions.js';
 import { resolveDetectorActions, stricter, type ResolvedAction } from './detectors.js';
-import { applicableRules, resolveJob } from './match.js';
+import { applicableRules, cacheFor, callerKey, resolveJob } from './match.js';
 import { quotaBindings, type QuotaBinding } from './quota.js';
 import { DEFAULT_APPROVAL_TIMEOUT_SECONDS, type ApprovalMode, type CompiledRule, type Policy } from './types.js';
 
@@ -73,8 +73,8 @@ export function evaluate(
   if (resolved.note) step?.(resolved.note);
   const who = resolved.identity;
   step?.(`caller: ${describe(who)}`);
-  const callerKey = `${who.subject}\u0000${who.job ?? ''}\u0000${who.groups.join('\u0001')}\u0000${meta.connection}`;
-  const rules = applicableRulesCached(policy, who, meta.connection, callerKey);
+  const key = callerKey(who, meta.connection);
+  const rules = applicableRulesCached(policy, who, meta.connection, key);
   base.matchedRules = rules.map((r) => r.id);
   base.identity = who;
   if (rules.length === 0) {
@@ -102,7 +102,7 @@ export function evaluate(
   step?.(`connection "${meta.connection}"${meta.model === undefined ? ' (request names no model)' : ` and model "${meta.model}"`} granted by ${granting.map((r) => r.id).join(', ')}`);
 
   const limits = collectLimits(rules, meta, step);
-  base.quotas = quotaBindingsCached(policy, rules, who, callerKey);
+  base.quotas = quotaBindingsCached(policy, rules, who, key);
   if (limits.justification) base.justification = limits.justification;
   if (limits.maxBody) base.maxBodyBytes = limits.maxBody.bytes;
   for (const q of base.quotas) step?.(`quota (rule ${q.rule}): ${[q.requests && `${q.requests} requests`, q.tokens && `${q.tokens} tokens`].filter(Boolean).join(', ')} per ${q.window} for ${q.subject}`);
@@ -229,15 +229,8 @@ const ruleCache = new WeakMap<Policy, Map<string, CompiledRule[]>>();
 const actionCache = new WeakMap<Policy, Map<string, Map<string, ResolvedAction>>>();
 const MAX_CACHED = 4096;
 
-function cacheFor<V>(store: WeakMap<Policy, Map<string, V>>, policy: Policy): Map<string, V> {
-  let m = store.get(policy);
-  if (!m) store.set(policy, (m = new Map()));
-  if (m.size >= MAX_CACHED) m.clear();
-  return m;
-}
-
 function applicableRulesCached(policy: Policy, who: Identity, connection: string, key: string): CompiledRule[] {
-  const m = cacheFor(ruleCache, policy);
+  const m = cacheFor(ruleCache, policy, MAX_CACHED);
   let rules = m.get(key);
   if (!rules) m.set(key, (rules = applicableRules(policy, who, connection)));
   return rules;
@@ -246,14 +239,14 @@ function applicableRulesCached(policy: Policy, who: Identity, connection: string
 /** Quota bindings depend on the rules and the caller only: built once per caller, frozen (decisions share them). */
 const quotaCache = new WeakMap<Policy, Map<string, QuotaBinding[]>>();
 function quotaBindingsCached(policy: Policy, rules: readonly CompiledRule[], who: Identity, key: string): QuotaBinding[] {
-  const m = cacheFor(quotaCache, policy);
+  const m = cacheFor(quotaCache, policy, MAX_CACHED);
   let bindings = m.get(key);
   if (!bindings) m.set(key, (bindings = Object.freeze(quotaBindings(rules, who).map((b) => Object.freeze(b))) as QuotaBinding[]));
   return bindings;
 }
 
 function resolveDetectorActionsCached(policy: Policy, rules: readonly CompiledRule[]): Map<string, ResolvedAction> {
-  const m = cacheFor(actionCache, policy);
+  const m = cacheFor(actionCache, policy, MAX_CACHED);
   const key = rules.map((r) => r.id).join('\u0000');
   let actions = m.get(key);
   if (!actions) m.set(key, (actions = resolveDetectorActions(policy, rules)));

@@ -22,6 +22,28 @@ export function byPrecedence(a: CompiledRule, b: CompiledRule): number {
   return b.specificity - a.specificity || a.order - b.order;
 }
 
+/**
+ * The cache key of a caller on a connection: everything rule matching reads (subject, job, groups, connection),
+ * length-prefixed so no subject, job or group spelling can make two callers share a key.
+ */
+export function callerKey(who: Identity | undefined, connection: string): string {
+  if (!who) return `-${connection.length}:${connection}`;
+  let key = `${who.subject.length}:${who.subject}${who.job === undefined ? '-' : `${who.job.length}:${who.job}`}${who.groups.length}|`;
+  for (const g of who.groups) key += `${g.length}:${g}`;
+  return `${key}${connection.length}:${connection}`;
+}
+
+/**
+ * A per-policy cache (policies are immutable: a reload builds a new object, so stale entries go with the old one),
+ * emptied once it holds `max` entries.
+ */
+export function cacheFor<V>(store: WeakMap<Policy, Map<string, V>>, policy: Policy, max: number): Map<string, V> {
+  let m = store.get(policy);
+  if (!m) store.set(policy, (m = new Map()));
+  if (m.size >= max) m.clear();
+  return m;
+}
+
 export function applicableRules(policy: Policy, who: Identity, connection: string): CompiledRule[] {
   return policy.rules.filter((r) => matchesIdentity(r, who) && appliesOn(r, connection)).sort(byPrecedence);
 }

@@ -6,7 +6,7 @@ import { BUILTIN_DETECTORS } from '../inspect/api.js';
 import type { DetectorAction, Identity } from '../types.js';
 import { SluiceError } from '../errors.js';
 import { conditionsOf, resolveDetectorActions } from './detectors.js';
-import { applicableRules } from './match.js';
+import { applicableRules, cacheFor, callerKey } from './match.js';
 import type { CompiledRule, Policy } from './types.js';
 
 const MAX_CACHED_PER_POLICY = 1024;
@@ -20,45 +20,26 @@ export function createProfiler(opts: { secret: string }): Profiler {
   if (!/^[0-9a-f]{32,}$/i.test(opts.secret)) {
     throw new SluiceError('SLUICE_INTERNAL', 'profile secret must be at least 16 bytes of hex');
   }
-  const cache = new WeakMap<Policy, Map<string, InspectionProfile>>();
-  // The same caller asks on every request: remember its profile by who it is and where it goes, so the hot path is
-  // one key and one lookup instead of matching every rule (issue 13 §2). The key is length-prefixed, so no subject,
-  // job or group spelling can make two callers share it.
+  // Profiles by the set of applicable rules (what group membership selects), and by caller: the same caller asks
+  // on every request, so the hot path is one key and one lookup instead of matching every rule (issue 13 §2).
+  const byRules = new WeakMap<Policy, Map<string, InspectionProfile>>();
   const byCaller = new WeakMap<Policy, Map<string, InspectionProfile>>();
 
   function profileFor(policy: Policy, identity: Identity | undefined, connection: string): InspectionProfile {
+    const callers = cacheFor(byCaller, policy, MAX_CACHED_PER_POLICY);
     const key = callerKey(identity, connection);
-    let mine = byCaller.get(policy);
-    if (!mine) byCaller.set(policy, (mine = new Map()));
-    const known = mine.get(key);
-    if (known) return known;
-    const profile = profileOfRules(policy, identity, connection);
-    if (mine.size >= MAX_CACHED_PER_POLICY) mine.clear();
-    mine.set(key, profile);
-    return profile;
-  }
-
-  function profileOfRules(policy: Policy, identity: Identity | undefined, connection: string): InspectionProfile {
+    let profile = callers.get(key);
+    if (profile) return profile;
     const rules = identity ? applicableRules(policy, identity, connection) : [];
-    const cacheKey = rules.map((r) => r.id).join('\0');
-    let perPolicy = cache.get(policy);
-    if (!perPolicy) cache.set(policy, (perPolicy = new Map()));
-    const hit = perPolicy.get(cacheKey);
-    if (hit) return hit;
-    const profile = buildProfile(policy, rules, opts.secret);
-    if (perPolicy.size >= MAX_CACHED_PER_POLICY) perPolicy.clear();
-    perPolicy.set(cacheKey, profile);
+    const sets = cacheFor(byRules, policy, MAX_CACHED_PER_POLICY);
+    const ids = rules.map((r) => r.id).join('\0');
+    profile = sets.get(ids);
+    if (!profile) sets.set(ids, (profile = buildProfile(policy, rules, opts.secret)));
+    callers.set(key, profile);
     return profile;
   }
 
   return { profileFor };
-}
-
-function callerKey(who: Identity | undefined, connection: string): string {
-  if (!who) return `-${connection.length}:${connection}`;
-  let key = `${who.subject.length}:${who.subject}${who.job === undefined ? '-' : `${who.job.length}:${who.job}`}${who.groups.length}|`;
-  for (const g of who.groups) key += `${g.length}:${g}`;
-  return `${key}${connection.length}:${connection}`;
 }
 
 export function buildProfile(policy: Policy, rules: readonly CompiledRule[], secret: string): InspectionProfile {
